@@ -1,0 +1,10 @@
+using System.Reflection;
+
+namespace HubManager.Hosting;
+
+/// <summary>The version baked in at build time; <c>--version</c> and <c>/status</c>'s <c>managerVersion</c> report it.</summary>
+public static class BuildInfo
+{
+    public static string Version { get; } =
+        typeof(BuildInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+}

@@ -1,0 +1,62 @@
+namespace HubManager.Hosting;
+
+/// <summary>
+/// What the command line asks for before any host is built: <c>--help</c>, <c>--version</c>, and
+/// which configuration file to read (<c>--config PATH</c>). Everything else is configuration.
+/// </summary>
+public sealed record CommandLine(bool Help, bool Version, string ConfigPath, bool ConfigPathGiven, string[] ConfigurationArgs)
+{
+    public const string DefaultConfigPath = "/etc/hub-manager/hub-manager.json";
+
+    public static CommandLine Parse(string[] args)
+    {
+        bool help = false, version = false, configGiven = false;
+        var configPath = DefaultConfigPath;
+        var rest = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg is "--help" or "-h")
+                help = true;
+            else if (arg is "--version")
+                version = true;
+            else if (arg is "--config" or "-c")
+            {
+                if (i + 1 >= args.Length)
+                    throw new ConfigurationException("--config", "needs a file path");
+                configPath = args[++i];
+                configGiven = true;
+            }
+            else if (arg.StartsWith("--config=", StringComparison.Ordinal))
+            {
+                configPath = arg["--config=".Length..];
+                configGiven = true;
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('='))
+                rest.Add(arg);
+            else
+                throw new ConfigurationException(arg, "is not an option; settings are given as --Key=value (see --help)");
+        }
+        return new CommandLine(help, version, configPath, configGiven, [.. rest]);
+    }
+
+    public const string Usage = """
+        Usage: hub-manager [--config PATH] [--Key=value ...]
+
+        Runs the Backend AI hub's manager: a local HTTP API on 127.0.0.1:3081 that starts,
+        stops, restarts, reports and updates the hub's systemd unit.
+
+        Options:
+          --config PATH   JSON configuration file (default /etc/hub-manager/hub-manager.json;
+                          optional unless given here)
+          --Key=value     any configuration key, e.g. --Listen=127.0.0.1:3081 --Nas:Url=http://nas:8080
+          --version       print the version and exit
+          --help          print this help and exit
+
+        Configuration is read from the file, then HUBMANAGER_* environment variables
+        (HUBMANAGER_Nas__Url for Nas:Url), then the command line; later wins.
+        Keys: Listen, Unit, InstallDir, StateDir, Nas:Url, Nas:PackagePath, Nas:Auth,
+              Nas:Username, Nas:Password, Update:HealthGraceSeconds, Update:HealthUrl,
+              Update:KeepBackups
+        """;
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using HubManager.Systemd;
+using Microsoft.Extensions.Configuration;
+
+namespace HubManager.Hosting;
+
+/// <summary>
+/// The manager's configuration, validated once at start-up. Every key is read by hand (no reflection
+/// binder) so that a bad value is reported with the exact key an operator has to fix.
+/// </summary>
+public sealed record HubManagerOptions
+{
+    public required IPEndPoint Listen { get; init; }
+    public required string Unit { get; init; }
+    public required string InstallDir { get; init; }
+    public required string StateDir { get; init; }
+    public required NasOptions Nas { get; init; }
+    public required UpdateOptions Update { get; init; }
+
+    /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> on the first bad one.</summary>
+    public static HubManagerOptions Load(IConfiguration config) => new()
+    {
+        Listen = ParseListen(config["Listen"] ?? "127.0.0.1:3081"),
+        Unit = ParseUnit(config["Unit"] ?? "ai-hub.service"),
+        InstallDir = ParseAbsolutePath(config, "InstallDir", "/opt/backend-ai/hub"),
+        StateDir = ParseAbsolutePath(config, "StateDir", "/var/lib/hub-manager"),
+        Nas = new NasOptions
+        {
+            Url = ParseOptionalUrl(config, "Nas:Url"),
+            PackagePath = config["Nas:PackagePath"] ?? "/api/raw/{version}/hub-{version}.tar.gz",
+            Auth = ParseChoice(config, "Nas:Auth", "filebrowser", "filebrowser", "basic", "none"),
+            Username = config["Nas:Username"],
+            Password = config["Nas:Password"],
+        },
+        Update = new UpdateOptions
+        {
+            HealthGraceSeconds = ParseInt(config, "Update:HealthGraceSeconds", 10, min: 0, max: 3600),
+            HealthUrl = ParseOptionalUrl(config, "Update:HealthUrl"),
+            KeepBackups = ParseInt(config, "Update:KeepBackups", 3, min: 1, max: 100),
+        },
+    };
+
+    static IPEndPoint ParseListen(string value)
+    {
+        // IPEndPoint.TryParse accepts a bare address with port 0; a daemon must name its port.
+        if (!IPEndPoint.TryParse(value, out var endpoint) || endpoint.Port == 0 || !value.Contains(':'))
+            throw new ConfigurationException("Listen", $"'{value}' is not an address:port such as 127.0.0.1:3081 or [::1]:3081");
+        return endpoint;
+    }
+
+    static string ParseUnit(string value)
+    {
+        if (!UnitName.IsValidService(value))
+            throw new ConfigurationException("Unit", $"'{value}' is not a systemd service unit name such as ai-hub.service");
+        return value;
+    }
+
+    static string ParseAbsolutePath(IConfiguration config, string key, string fallback)
+    {
+        var value = config[key] ?? fallback;
+        if (!Path.IsPathFullyQualified(value) || value.Contains('\0'))
+            throw new ConfigurationException(key, $"'{value}' is not an absolute path");
+        return Path.TrimEndingDirectorySeparator(value) is { Length: > 0 } trimmed ? trimmed : "/";
+    }
+
+    static Uri? ParseOptionalUrl(IConfiguration config, string key)
+    {
+        var value = config[key];
+        if (string.IsNullOrEmpty(value))
+            return null;
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            throw new ConfigurationException(key, $"'{value}' is not an absolute http:// or https:// URL");
+        return uri;
+    }
+
+    static int ParseInt(IConfiguration config, string key, int fallback, int min, int max)
+    {
+        var value = config[key];
+        if (value is null)
+            return fallback;
+        if (!int.TryParse(value, System.Globalization.NumberStyles.None, null, out var number) || number < min || number > max)
+            throw new ConfigurationException(key, $"'{value}' is not a whole number from {min} to {max}");
+        return number;
+    }
+
+    static string ParseChoice(IConfiguration config, string key, string fallback, params string[] choices)
+    {
+        var value = config[key] ?? fallback;
+        if (Array.IndexOf(choices, value) < 0)
+            throw new ConfigurationException(key, $"'{value}' is not one of: {string.Join(", ", choices)}");
+        return value;
+    }
+}
+
+/// <summary>Where release packages come from (used by the updater).</summary>
+public sealed record NasOptions
+{
+    public Uri? Url { get; init; }
+    public required string PackagePath { get; init; }
+    public required string Auth { get; init; }
+    public string? Username { get; init; }
+    public string? Password { get; init; }
+
+    // The password must never reach a log line, even through a record's generated ToString.
+    public override string ToString() => $"NasOptions {{ Url = {Url}, PackagePath = {PackagePath}, Auth = {Auth}, Username = {Username} }}";
+}
+
+/// <summary>How an update proves the new release healthy and how many backups it keeps.</summary>
+public sealed record UpdateOptions
+{
+    public int HealthGraceSeconds { get; init; }
+    public Uri? HealthUrl { get; init; }
+    public int KeepBackups { get; init; }
+}
+
+/// <summary>A configuration value that cannot be used; the message names the key.</summary>
+public sealed class ConfigurationException(string key, string problem) : Exception($"{key}: {problem}")
+{
+    public string Key { get; } = key;
+}

@@ -1,0 +1,71 @@
+using System.Collections.Frozen;
+using System.Text.Json.Serialization.Metadata;
+using HubManager.Systemd;
+
+namespace HubManager.Http;
+
+/// <summary>
+/// The whole HTTP surface: an exact-path table instead of ASP.NET routing, so that the pipeline stays
+/// one dictionary look-up and every refusal (404, 405, systemd unreachable) is a JSON sentence.
+/// </summary>
+public sealed class ApiRouter(ILogger<ApiRouter> logger)
+{
+    readonly Dictionary<string, Dictionary<string, RequestDelegate>> building = new(StringComparer.Ordinal);
+    FrozenDictionary<string, FrozenDictionary<string, RequestDelegate>>? routes;
+
+    public ApiRouter Map(string method, string path, RequestDelegate handler)
+    {
+        if (!building.TryGetValue(path, out var byMethod))
+            building[path] = byMethod = new(StringComparer.Ordinal);
+        byMethod[method] = handler;
+        return this;
+    }
+
+    /// <summary>Handles one request; mapping is closed by the first request.</summary>
+    public async Task DispatchAsync(HttpContext context)
+    {
+        routes ??= building.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+        var request = context.Request;
+        if (!routes.TryGetValue(request.Path.Value ?? "/", out var byMethod))
+        {
+            await WriteAsync(context, StatusCodes.Status404NotFound, new ErrorResponse("Not found",
+                $"There is no {request.Path} here. Endpoints: {string.Join(", ", routes.Keys.Order())}."), ApiJson.Default.ErrorResponse);
+            return;
+        }
+        if (!byMethod.TryGetValue(request.Method, out var handler))
+        {
+            var allowed = string.Join(", ", byMethod.Keys.Order());
+            context.Response.Headers.Allow = allowed;
+            await WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new ErrorResponse("Method not allowed",
+                $"{request.Path} takes {allowed}, not {request.Method}."), ApiJson.Default.ErrorResponse);
+            return;
+        }
+        try
+        {
+            await handler(context);
+        }
+        catch (SystemdUnavailableException unavailable)
+        {
+            logger.LogWarning("{Method} {Path}: {Reason}", request.Method, request.Path, unavailable.Message);
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                new ControlResponse(false, unavailable.Message), ApiJson.Default.ControlResponse);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller hung up; there is no one to answer.
+        }
+        catch (Exception failure) when (!context.Response.HasStarted)
+        {
+            logger.LogError(failure, "{Method} {Path} failed", request.Method, request.Path);
+            await WriteAsync(context, StatusCodes.Status500InternalServerError,
+                new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Default.ErrorResponse);
+        }
+    }
+
+    /// <summary>Writes a JSON body with the given status through the source-generated serializer.</summary>
+    public static Task WriteAsync<T>(HttpContext context, int status, T body, JsonTypeInfo<T> type)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(body, type, contentType: null, context.RequestAborted);
+    }
+}

@@ -1,0 +1,78 @@
+using HubManager.Hosting;
+using HubManager.Systemd;
+using HubManager.Updates;
+
+namespace HubManager.Http;
+
+/// <summary>
+/// The hub-facing endpoints: <c>/status</c>, <c>/start</c>, <c>/stop</c>, <c>/restart</c>, <c>/version</c>, <c>/health</c>.
+/// </summary>
+public sealed class HubEndpoints(UnitStatusCache status, UnitController controller, HubManagerOptions options)
+{
+    public void MapTo(ApiRouter router) => router
+        .Map("GET", "/status", StatusAsync)
+        .Map("POST", "/start", context => ControlAsync(context, UnitJob.Start))
+        .Map("POST", "/stop", context => ControlAsync(context, UnitJob.Stop))
+        .Map("POST", "/restart", context => ControlAsync(context, UnitJob.Restart))
+        .Map("GET", "/version", VersionAsync)
+        .Map("GET", "/health", HealthAsync);
+
+    async Task StatusAsync(HttpContext context)
+    {
+        var unit = await status.GetAsync().WaitAsync(context.RequestAborted);
+        var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
+        var response = new StatusResponse(unit.Running, BuildInfo.Version, controller.Unit, unit.ActiveState, unit.SubState,
+            unit.MainPid, unit.ExecMainStartTimestamp, unit.NRestarts, installed);
+        if (!unit.Exists)
+        {
+            await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound,
+                response with { Error = $"Unit {controller.Unit} not found." }, ApiJson.Default.StatusResponse);
+            return;
+        }
+        await ApiRouter.WriteAsync(context, StatusCodes.Status200OK, response, ApiJson.Default.StatusResponse);
+    }
+
+    async Task ControlAsync(HttpContext context, UnitJob job)
+    {
+        JobOutcome outcome;
+        try
+        {
+            outcome = await controller.RunAsync(job, context.RequestAborted);
+        }
+        catch (UnitNotFoundException missing)
+        {
+            await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound, new ControlResponse(false, missing.Message), ApiJson.Default.ControlResponse);
+            return;
+        }
+        catch (SystemdRefusedException refused)
+        {
+            // e.g. a masked unit, or a unit whose file does not parse: systemd's own sentence says why.
+            await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError, new ControlResponse(false, refused.Message), ApiJson.Default.ControlResponse);
+            return;
+        }
+        await ApiRouter.WriteAsync(context, outcome.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError,
+            new ControlResponse(outcome.Succeeded, outcome.Error), ApiJson.Default.ControlResponse);
+    }
+
+    async Task VersionAsync(HttpContext context)
+    {
+        InstalledRelease release;
+        try
+        {
+            release = InstalledRelease.Read(options.InstallDir);
+        }
+        catch (Exception failure) when (failure is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                new ErrorResponse("Failed to get version", failure.Message), ApiJson.Default.ErrorResponse);
+            return;
+        }
+        await ApiRouter.WriteAsync(context, StatusCodes.Status200OK, new VersionResponse(release.Version, release.Name), ApiJson.Default.VersionResponse);
+    }
+
+    static Task HealthAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync("OK", context.RequestAborted);
+    }
+}

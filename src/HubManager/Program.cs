@@ -1,0 +1,69 @@
+using HubManager.Hosting;
+using HubManager.Http;
+using HubManager.Systemd;
+
+CommandLine commandLine;
+HubManagerOptions options;
+var configuration = new ConfigurationManager();
+try
+{
+    commandLine = CommandLine.Parse(args);
+    if (commandLine.Help || commandLine.Version)
+    {
+        Console.Out.WriteLine(commandLine.Help ? CommandLine.Usage : BuildInfo.Version);
+        return 0;
+    }
+    if (commandLine.ConfigPathGiven && !File.Exists(commandLine.ConfigPath))
+        throw new ConfigurationException("--config", $"'{commandLine.ConfigPath}' does not exist");
+    configuration
+        .AddJsonFile(commandLine.ConfigPath, optional: !commandLine.ConfigPathGiven, reloadOnChange: false)
+        .AddEnvironmentVariables("HUBMANAGER_")
+        .AddCommandLine(commandLine.ConfigurationArgs);
+    options = HubManagerOptions.Load(configuration);
+}
+catch (Exception invalid) when (invalid is ConfigurationException or InvalidDataException or FormatException)
+{
+    // One line an operator can act on; systemd's unit has RestartPreventExitStatus=78 so this does not loop.
+    Console.Error.WriteLine($"hub-manager: invalid configuration: {invalid.Message}");
+    return 78; // EX_CONFIG
+}
+
+var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+builder.Configuration.AddConfiguration(configuration);
+builder.Services.AddSystemd();
+// Per-request lines would drown the hub's own story in the journal; keep ASP.NET Core to warnings.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+builder.Logging.AddConsole();
+builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.Listen(options.Listen);
+});
+
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(services => new SystemdConnection(options.Unit, services.GetRequiredService<ILogger<SystemdConnection>>()));
+builder.Services.AddSingleton<UnitStatusCache>();
+builder.Services.AddSingleton(services => new UnitController(
+    services.GetRequiredService<SystemdConnection>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
+builder.Services.AddSingleton<HubEndpoints>();
+builder.Services.AddSingleton<ApiRouter>();
+builder.Services.AddHostedService<SystemdWatchdog>();
+
+var app = builder.Build();
+var router = app.Services.GetRequiredService<ApiRouter>();
+app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
+app.Run(router.DispatchAsync);
+
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (IOException bindFailure)
+{
+    // Typically the port is taken; say so in one line instead of a stack trace.
+    Console.Error.WriteLine($"hub-manager: cannot listen on {options.Listen}: {bindFailure.Message}");
+    return 1;
+}

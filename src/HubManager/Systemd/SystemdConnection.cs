@@ -1,0 +1,175 @@
+using Microsoft.Extensions.Logging;
+using Tmds.DBus.Protocol;
+
+namespace HubManager.Systemd;
+
+/// <summary>
+/// The manager's one connection to systemd on the system bus. It connects on first use, calls
+/// <c>Subscribe</c> so systemd emits unit and job signals, and routes the signals we care about:
+/// <c>JobRemoved</c> to the open <see cref="JobWatch"/>es and <c>PropertiesChanged</c> of the managed
+/// unit to <see cref="UnitChanged"/>. When the bus goes away (dbus restarted) the next call connects
+/// afresh; every call and connect is bounded by <see cref="CallTimeout"/>, so nothing hangs forever.
+/// </summary>
+public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> logger) : IDisposable
+{
+    const string Destination = "org.freedesktop.systemd1";
+    const string ManagerPath = "/org/freedesktop/systemd1";
+    const string ManagerInterface = "org.freedesktop.systemd1.Manager";
+
+    /// <summary>The longest any single D-Bus round trip (or connecting) may take; D-Bus's own default.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(25);
+
+    readonly SemaphoreSlim connectGate = new(1, 1);
+    readonly Lock watchesLock = new();
+    readonly List<JobWatch> watches = [];
+    DBusConnection? current;
+
+    /// <summary>The managed unit's object path, e.g. <c>/org/freedesktop/systemd1/unit/ai_2dhub_2eservice</c>.</summary>
+    public string UnitPath { get; } = UnitName.ObjectPath(unit);
+
+    /// <summary>
+    /// Raised when what we know of the unit may be out of date: a <c>PropertiesChanged</c> signal for it,
+    /// or the connection was (re)established or lost (signals may have been missed).
+    /// </summary>
+    public event Action? UnitChanged;
+
+    /// <summary>Starts capturing <c>JobRemoved</c> signals; open it <em>before</em> asking for the job.</summary>
+    public JobWatch WatchJobs()
+    {
+        var watch = new JobWatch(w => { lock (watchesLock) watches.Remove(w); });
+        lock (watchesLock) watches.Add(watch);
+        return watch;
+    }
+
+    /// <summary>Calls a method and reads its reply, connecting first if needed; bounded by <see cref="CallTimeout"/>.</summary>
+    public async Task<T> CallAsync<T>(Func<MessageWriter, MessageBuffer> writeCall, MessageValueReader<T> readReply, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            MessageBuffer message;
+            using (var writer = connection.GetMessageWriter())
+                message = writeCall(writer);
+            return await connection.CallMethodAsync(message, readReply).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DBusErrorReplyException error) when (error.ErrorName == "org.freedesktop.systemd1.NoSuchUnit")
+        {
+            throw new UnitNotFoundException(unit);
+        }
+        catch (DBusErrorReplyException error)
+        {
+            throw new SystemdRefusedException(error.ErrorName, error.ErrorMessage);
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new SystemdUnavailableException($"systemd did not answer within {CallTimeout.TotalSeconds:0} s.", timeout);
+        }
+        catch (Exception failure) when (failure is DBusConnectionClosedException or DBusConnectionException or ObjectDisposedException)
+        {
+            throw new SystemdUnavailableException($"Lost the D-Bus connection to systemd: {failure.Message}", failure);
+        }
+    }
+
+    /// <summary>Writes a call to a method of systemd's manager object.</summary>
+    public static MessageBuffer ManagerCall(MessageWriter writer, string member, string? signature, string? arg1 = null, string? arg2 = null)
+    {
+        writer.WriteMethodCallHeader(Destination, ManagerPath, ManagerInterface, member, signature);
+        if (arg1 is not null)
+            writer.WriteString(arg1);
+        if (arg2 is not null)
+            writer.WriteString(arg2);
+        return writer.CreateMessage();
+    }
+
+    /// <summary>Writes <c>org.freedesktop.DBus.Properties.GetAll(interface)</c> on the managed unit.</summary>
+    public MessageBuffer UnitGetAll(MessageWriter writer, string @interface)
+    {
+        writer.WriteMethodCallHeader(Destination, UnitPath, "org.freedesktop.DBus.Properties", "GetAll", "s");
+        writer.WriteString(@interface);
+        return writer.CreateMessage();
+    }
+
+    async Task<DBusConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref current) is { } connected)
+            return connected;
+        await connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (current is not null)
+                return current;
+            var connection = new DBusConnection(DBusAddress.System ?? "unix:path=/run/dbus/system_bus_socket");
+            try
+            {
+                await SetUpAsync(connection).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception failure)
+            {
+                connection.Dispose();
+                if (failure is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                    throw;
+                throw new SystemdUnavailableException($"Cannot reach systemd over D-Bus: {failure.Message}", failure);
+            }
+            Volatile.Write(ref current, connection);
+            _ = ForgetWhenDisconnectedAsync(connection);
+            logger.LogInformation("Connected to systemd over D-Bus as {UniqueName}", connection.UniqueName);
+            UnitChanged?.Invoke();
+            return connection;
+        }
+        finally
+        {
+            connectGate.Release();
+        }
+    }
+
+    async Task SetUpAsync(DBusConnection connection)
+    {
+        await connection.ConnectAsync().ConfigureAwait(false);
+        // Match rules first, Subscribe last: no signal can slip between subscribing and listening.
+        await connection.AddMatchAsync(
+            new MatchRule { Type = MessageType.Signal, Sender = Destination, Path = ManagerPath, Interface = ManagerInterface, Member = "JobRemoved" },
+            static (message, _) =>
+            {
+                var reader = message.GetBodyReader();
+                reader.ReadUInt32();
+                return new JobRemoved(reader.ReadObjectPathAsString(), reader.ReadString(), reader.ReadString());
+            },
+            (Notification<JobRemoved> signal) => { if (signal.HasValue) PostJobRemoved(signal.Value); },
+            emitOnCapturedContext: false, ObserverFlags.None, null).ConfigureAwait(false);
+        await connection.AddMatchAsync(
+            new MatchRule { Type = MessageType.Signal, Sender = Destination, Path = UnitPath, Interface = "org.freedesktop.DBus.Properties", Member = "PropertiesChanged" },
+            static (_, _) => true,
+            (Notification<bool> signal) => { if (signal.HasValue) UnitChanged?.Invoke(); },
+            emitOnCapturedContext: false, ObserverFlags.None, null).ConfigureAwait(false);
+        MessageBuffer subscribe;
+        using (var writer = connection.GetMessageWriter())
+            subscribe = ManagerCall(writer, "Subscribe", null);
+        await connection.CallMethodAsync(subscribe).ConfigureAwait(false);
+    }
+
+    void PostJobRemoved(JobRemoved signal)
+    {
+        lock (watchesLock)
+        {
+            foreach (var watch in watches)
+                watch.Post(signal);
+        }
+    }
+
+    async Task ForgetWhenDisconnectedAsync(DBusConnection connection)
+    {
+        var reason = await connection.DisconnectedAsync().ConfigureAwait(false);
+        Interlocked.CompareExchange(ref current, null, connection);
+        connection.Dispose();
+        logger.LogWarning("Lost the D-Bus connection to systemd ({Reason}); reconnecting on next use", reason?.Message ?? "closed");
+        var lost = new SystemdUnavailableException("Lost the D-Bus connection to systemd while waiting for the job to finish.", reason);
+        lock (watchesLock)
+        {
+            foreach (var watch in watches)
+                watch.Fail(lost);
+        }
+        UnitChanged?.Invoke();
+    }
+
+    public void Dispose() => Interlocked.Exchange(ref current, null)?.Dispose();
+}

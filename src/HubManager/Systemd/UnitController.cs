@@ -1,0 +1,67 @@
+namespace HubManager.Systemd;
+
+/// <summary>The jobs an operator can ask systemd to run on the unit.</summary>
+public enum UnitJob { Start, Stop, Restart }
+
+/// <summary>How a job ended: <c>done</c>, or systemd's job result and the unit's <c>Result</c>.</summary>
+public readonly record struct JobOutcome(bool Succeeded, string? Error);
+
+/// <summary>
+/// Starts, stops and restarts the managed unit over D-Bus and answers only when systemd has removed
+/// the job, so a status read right after is already up to date. Jobs are serialized: a start and a
+/// stop racing never interleave. Reads never take this lock.
+/// </summary>
+public sealed class UnitController(SystemdConnection systemd, UnitStatusCache status, string unit)
+{
+    /// <summary>
+    /// An upper bound on waiting for a job. systemd times jobs out itself (TimeoutStartSec= and friends);
+    /// this only guards against a unit configured with no timeout at all.
+    /// </summary>
+    public static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(5);
+
+    readonly SemaphoreSlim jobGate = new(1, 1);
+
+    public string Unit => unit;
+
+    /// <summary>Queues the job in <c>replace</c> mode and waits for it to finish.</summary>
+    public async Task<JobOutcome> RunAsync(UnitJob job, CancellationToken cancellationToken)
+    {
+        var (method, verb) = job switch
+        {
+            UnitJob.Start => ("StartUnit", "start"),
+            UnitJob.Stop => ("StopUnit", "stop"),
+            _ => ("RestartUnit", "restart"),
+        };
+        await jobGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Once systemd has the job, wait for it even if the caller hangs up: the next job must
+            // not be queued on top of this one.
+            JobRemoved removed;
+            using (var watch = systemd.WatchJobs())
+            {
+                var jobPath = await systemd.CallAsync(
+                    w => SystemdConnection.ManagerCall(w, method, "ss", unit, "replace"),
+                    (m, _) => m.GetBodyReader().ReadObjectPathAsString(),
+                    cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    removed = await watch.WaitAsync(jobPath, CancellationToken.None).WaitAsync(JobTimeout).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    return new JobOutcome(false, $"{verb} did not finish within {JobTimeout.TotalMinutes:0} minutes; systemd still has job {jobPath}");
+                }
+            }
+            status.Invalidate();
+            if (removed.Succeeded)
+                return new JobOutcome(true, null);
+            var unitResult = (await status.GetAsync().ConfigureAwait(false)).Result;
+            return new JobOutcome(false, $"{verb} {removed.Result}: {unitResult}");
+        }
+        finally
+        {
+            jobGate.Release();
+        }
+    }
+}
