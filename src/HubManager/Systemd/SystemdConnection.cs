@@ -41,32 +41,47 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
         return watch;
     }
 
-    /// <summary>Calls a method and reads its reply, connecting first if needed; bounded by <see cref="CallTimeout"/>.</summary>
+    /// <summary>
+    /// Calls a method and reads its reply, connecting first if needed; bounded by <see cref="CallTimeout"/>.
+    /// A call that meets a connection already closed (the bus restarted and we have not noticed yet)
+    /// is sent once more on a fresh connection.
+    /// </summary>
     public async Task<T> CallAsync<T>(Func<MessageWriter, MessageBuffer> writeCall, MessageValueReader<T> readReply, CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            MessageBuffer message;
-            using (var writer = connection.GetMessageWriter())
-                message = writeCall(writer);
-            return await connection.CallMethodAsync(message, readReply).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DBusErrorReplyException error) when (error.ErrorName == "org.freedesktop.systemd1.NoSuchUnit")
-        {
-            throw new UnitNotFoundException(unit);
-        }
-        catch (DBusErrorReplyException error)
-        {
-            throw new SystemdRefusedException(error.ErrorName, error.ErrorMessage);
-        }
-        catch (TimeoutException timeout)
-        {
-            throw new SystemdUnavailableException($"systemd did not answer within {CallTimeout.TotalSeconds:0} s.", timeout);
-        }
-        catch (Exception failure) when (failure is DBusConnectionClosedException or DBusConnectionException or ObjectDisposedException)
-        {
-            throw new SystemdUnavailableException($"Lost the D-Bus connection to systemd: {failure.Message}", failure);
+            var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                MessageBuffer message;
+                using (var writer = connection.GetMessageWriter())
+                    message = writeCall(writer);
+                return await connection.CallMethodAsync(message, readReply).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DBusErrorReplyException error) when (error.ErrorName == "org.freedesktop.systemd1.NoSuchUnit")
+            {
+                throw new UnitNotFoundException(unit);
+            }
+            catch (DBusErrorReplyException error) when (error.ErrorName is "org.freedesktop.DBus.Error.ServiceUnknown" or "org.freedesktop.DBus.Error.NameHasNoOwner")
+            {
+                // The bus is up but systemd has not (re)claimed its name yet, as right after dbus restarts.
+                throw new SystemdUnavailableException($"systemd is not on the bus yet: {error.ErrorMessage}", error);
+            }
+            catch (DBusErrorReplyException error)
+            {
+                throw new SystemdRefusedException(error.ErrorName, error.ErrorMessage);
+            }
+            catch (TimeoutException timeout)
+            {
+                throw new SystemdUnavailableException($"systemd did not answer within {CallTimeout.TotalSeconds:0} s.", timeout);
+            }
+            catch (Exception closed) when (closed is DBusConnectionClosedException or DBusConnectionException or ObjectDisposedException)
+            {
+                Interlocked.CompareExchange(ref current, null, connection);
+                if (attempt < 2)
+                    continue;
+                throw new SystemdUnavailableException($"Lost the D-Bus connection to systemd: {closed.Message}", closed);
+            }
         }
     }
 

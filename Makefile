@@ -1,0 +1,30 @@
+# hub-manager: the two commands a newcomer needs are `make demo` and `make test`.
+DOTNET    ?= dotnet
+CONFIG    ?= Release
+ARTIFACTS := artifacts
+REVISION  := $(shell git rev-parse --short HEAD 2>/dev/null)
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+.PHONY: build publish test demo clean
+
+build:
+	$(DOTNET) build HubManager.slnx -c $(CONFIG)
+
+# One native file, artifacts/hub-manager. Trim/AOT warnings are errors (TreatWarningsAsErrors).
+publish:
+	$(DOTNET) publish src/HubManager/HubManager.csproj -c Release -o $(ARTIFACTS)/publish -p:SourceRevisionId=$(REVISION)
+	install -m 0755 $(ARTIFACTS)/publish/hub-manager $(ARTIFACTS)/hub-manager
+	@ls -l $(ARTIFACTS)/hub-manager
+
+# Unit tests, plus integration tests that drive artifacts/hub-manager in a real systemd sandbox (root).
+test: publish
+	$(DOTNET) test --project test/HubManager.Tests -c $(CONFIG)
+
+# Boots a sandbox with a demo hub and the manager on 127.0.0.1:3081; Ctrl-C tears it down.
+demo: publish
+	test/sandbox/demo
+
+clean:
+	rm -rf $(ARTIFACTS) TestResults
+	$(DOTNET) clean HubManager.slnx -c $(CONFIG) >/dev/null
