@@ -48,12 +48,14 @@ builder.Services.AddSingleton<UnitStatusCache>();
 builder.Services.AddSingleton(services => new UnitController(
     services.GetRequiredService<SystemdConnection>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
 builder.Services.AddSingleton<HubEndpoints>();
+builder.Services.AddSingleton<LogsEndpoint>();
 builder.Services.AddSingleton<ApiRouter>();
 builder.Services.AddHostedService<SystemdWatchdog>();
 
 var app = builder.Build();
 var router = app.Services.GetRequiredService<ApiRouter>();
 app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
+app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Run(router.DispatchAsync);
 
 try

@@ -22,7 +22,8 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 t0=$(ms)
 "$HS" boot "$A" --bind "$X" >"$T/a.out" 2>"$T/a.err" & pa=$!
 "$HS" boot "$B" --net >"$T/b.out" 2>"$T/b.err" & pb=$!
-wait $pa && wait $pb || { cat "$T"/*.err; echo "FAIL  boot"; exit 1; }
+rc=0; wait $pa || rc=1; wait $pb || rc=1
+((rc == 0)) || { cat "$T"/*.err; echo "FAIL  boot"; exit 1; }
 echo "INFO  two concurrent boots took $(($(ms) - t0)) ms (pids $(cat "$T/a.out") $(cat "$T/b.out"))"
 run() { "$HS" run "$A" "$@"; }
 check "A is running"            test "$(run systemctl is-system-running)" = running

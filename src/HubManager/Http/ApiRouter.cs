@@ -29,7 +29,7 @@ public sealed class ApiRouter(ILogger<ApiRouter> logger)
         if (!routes.TryGetValue(request.Path.Value ?? "/", out var byMethod))
         {
             await WriteAsync(context, StatusCodes.Status404NotFound, new ErrorResponse("Not found",
-                $"There is no {request.Path} here. Endpoints: {string.Join(", ", routes.Keys.Order())}."), ApiJson.Default.ErrorResponse);
+                $"There is no {request.Path} here. Endpoints: {string.Join(", ", routes.Keys.Order())}."), ApiJson.Api.ErrorResponse);
             return;
         }
         if (!byMethod.TryGetValue(request.Method, out var handler))
@@ -37,7 +37,7 @@ public sealed class ApiRouter(ILogger<ApiRouter> logger)
             var allowed = string.Join(", ", byMethod.Keys.Order());
             context.Response.Headers.Allow = allowed;
             await WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new ErrorResponse("Method not allowed",
-                $"{request.Path} takes {allowed}, not {request.Method}."), ApiJson.Default.ErrorResponse);
+                $"{request.Path} takes {allowed}, not {request.Method}."), ApiJson.Api.ErrorResponse);
             return;
         }
         try
@@ -48,7 +48,7 @@ public sealed class ApiRouter(ILogger<ApiRouter> logger)
         {
             logger.LogWarning("{Method} {Path}: {Reason}", request.Method, request.Path, unavailable.Message);
             await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                new ControlResponse(false, unavailable.Message), ApiJson.Default.ControlResponse);
+                new ControlResponse(false, unavailable.Message), ApiJson.Api.ControlResponse);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -58,7 +58,7 @@ public sealed class ApiRouter(ILogger<ApiRouter> logger)
         {
             logger.LogError(failure, "{Method} {Path} failed", request.Method, request.Path);
             await WriteAsync(context, StatusCodes.Status500InternalServerError,
-                new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Default.ErrorResponse);
+                new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Api.ErrorResponse);
         }
     }
 

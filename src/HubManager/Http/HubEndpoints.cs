@@ -26,10 +26,10 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
         if (!unit.Exists)
         {
             await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound,
-                response with { Error = $"Unit {controller.Unit} not found." }, ApiJson.Default.StatusResponse);
+                response with { Error = $"Unit {controller.Unit} not found." }, ApiJson.Api.StatusResponse);
             return;
         }
-        await ApiRouter.WriteAsync(context, StatusCodes.Status200OK, response, ApiJson.Default.StatusResponse);
+        await ApiRouter.WriteAsync(context, StatusCodes.Status200OK, response, ApiJson.Api.StatusResponse);
     }
 
     async Task ControlAsync(HttpContext context, UnitJob job)
@@ -41,17 +41,17 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
         }
         catch (UnitNotFoundException missing)
         {
-            await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound, new ControlResponse(false, missing.Message), ApiJson.Default.ControlResponse);
+            await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound, new ControlResponse(false, missing.Message), ApiJson.Api.ControlResponse);
             return;
         }
         catch (SystemdRefusedException refused)
         {
             // e.g. a masked unit, or a unit whose file does not parse: systemd's own sentence says why.
-            await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError, new ControlResponse(false, refused.Message), ApiJson.Default.ControlResponse);
+            await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError, new ControlResponse(false, refused.Message), ApiJson.Api.ControlResponse);
             return;
         }
         await ApiRouter.WriteAsync(context, outcome.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError,
-            new ControlResponse(outcome.Succeeded, outcome.Error), ApiJson.Default.ControlResponse);
+            new ControlResponse(outcome.Succeeded, outcome.Error), ApiJson.Api.ControlResponse);
     }
 
     async Task VersionAsync(HttpContext context)
@@ -64,10 +64,10 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
         catch (Exception failure) when (failure is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError,
-                new ErrorResponse("Failed to get version", failure.Message), ApiJson.Default.ErrorResponse);
+                new ErrorResponse("Failed to get version", failure.Message), ApiJson.Api.ErrorResponse);
             return;
         }
-        await ApiRouter.WriteAsync(context, StatusCodes.Status200OK, new VersionResponse(release.Version, release.Name), ApiJson.Default.VersionResponse);
+        await ApiRouter.WriteAsync(context, StatusCodes.Status200OK, new VersionResponse(release.Version, release.Name), ApiJson.Api.VersionResponse);
     }
 
     static Task HealthAsync(HttpContext context)

@@ -4,6 +4,12 @@ using Tmds.DBus.Protocol;
 namespace HubManager.Systemd;
 
 /// <summary>
+/// Writes one D-Bus message. <see cref="MessageWriter"/> is a ref struct that owns a pooled buffer:
+/// it must be passed by reference, never copied, or the buffer goes back to the pool while in use.
+/// </summary>
+public delegate MessageBuffer WriteMessage(ref MessageWriter writer);
+
+/// <summary>
 /// The manager's one connection to systemd on the system bus. It connects on first use, calls
 /// <c>Subscribe</c> so systemd emits unit and job signals, and routes the signals we care about:
 /// <c>JobRemoved</c> to the open <see cref="JobWatch"/>es and <c>PropertiesChanged</c> of the managed
@@ -46,16 +52,14 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
     /// A call that meets a connection already closed (the bus restarted and we have not noticed yet)
     /// is sent once more on a fresh connection.
     /// </summary>
-    public async Task<T> CallAsync<T>(Func<MessageWriter, MessageBuffer> writeCall, MessageValueReader<T> readReply, CancellationToken cancellationToken)
+    public async Task<T> CallAsync<T>(WriteMessage writeCall, MessageValueReader<T> readReply, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                MessageBuffer message;
-                using (var writer = connection.GetMessageWriter())
-                    message = writeCall(writer);
+                var message = Write(connection, writeCall);
                 return await connection.CallMethodAsync(message, readReply).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (DBusErrorReplyException error) when (error.ErrorName == "org.freedesktop.systemd1.NoSuchUnit")
@@ -85,8 +89,21 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
         }
     }
 
+    static MessageBuffer Write(DBusConnection connection, WriteMessage write)
+    {
+        var writer = connection.GetMessageWriter();
+        try
+        {
+            return write(ref writer);
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
     /// <summary>Writes a call to a method of systemd's manager object.</summary>
-    public static MessageBuffer ManagerCall(MessageWriter writer, string member, string? signature, string? arg1 = null, string? arg2 = null)
+    public static MessageBuffer ManagerCall(ref MessageWriter writer, string member, string? signature, string? arg1 = null, string? arg2 = null)
     {
         writer.WriteMethodCallHeader(Destination, ManagerPath, ManagerInterface, member, signature);
         if (arg1 is not null)
@@ -97,7 +114,7 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
     }
 
     /// <summary>Writes <c>org.freedesktop.DBus.Properties.GetAll(interface)</c> on the managed unit.</summary>
-    public MessageBuffer UnitGetAll(MessageWriter writer, string @interface)
+    public MessageBuffer UnitGetAll(ref MessageWriter writer, string @interface)
     {
         writer.WriteMethodCallHeader(Destination, UnitPath, "org.freedesktop.DBus.Properties", "GetAll", "s");
         writer.WriteString(@interface);
@@ -156,10 +173,7 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
             static (_, _) => true,
             (Notification<bool> signal) => { if (signal.HasValue) UnitChanged?.Invoke(); },
             emitOnCapturedContext: false, ObserverFlags.None, null).ConfigureAwait(false);
-        MessageBuffer subscribe;
-        using (var writer = connection.GetMessageWriter())
-            subscribe = ManagerCall(writer, "Subscribe", null);
-        await connection.CallMethodAsync(subscribe).ConfigureAwait(false);
+        await connection.CallMethodAsync(Write(connection, static (ref MessageWriter w) => ManagerCall(ref w, "Subscribe", null))).ConfigureAwait(false);
     }
 
     void PostJobRemoved(JobRemoved signal)

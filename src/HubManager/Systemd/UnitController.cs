@@ -1,3 +1,5 @@
+using Tmds.DBus.Protocol;
+
 namespace HubManager.Systemd;
 
 /// <summary>The jobs an operator can ask systemd to run on the unit.</summary>
@@ -41,7 +43,7 @@ public sealed class UnitController(SystemdConnection systemd, UnitStatusCache st
             using (var watch = systemd.WatchJobs())
             {
                 var jobPath = await systemd.CallAsync(
-                    w => SystemdConnection.ManagerCall(w, method, "ss", unit, "replace"),
+                    (ref MessageWriter w) => SystemdConnection.ManagerCall(ref w, method, "ss", unit, "replace"),
                     (m, _) => m.GetBodyReader().ReadObjectPathAsString(),
                     cancellationToken).ConfigureAwait(false);
                 try

@@ -1,3 +1,5 @@
+using Tmds.DBus.Protocol;
+
 namespace HubManager.Systemd;
 
 /// <summary>
@@ -45,8 +47,8 @@ public sealed class UnitStatusCache
         var builder = new UnitStatus.Builder();
         // Both replies are read on the connection's single reader, one after the other, and fill
         // disjoint fields; sending both before awaiting either saves a round trip.
-        var unit = systemd.CallAsync(w => systemd.UnitGetAll(w, UnitInterface), (m, _) => { builder.ReadGetAllReply(m); return true; }, CancellationToken.None);
-        var service = systemd.CallAsync(w => systemd.UnitGetAll(w, ServiceInterface), (m, _) => { builder.ReadGetAllReply(m); return true; }, CancellationToken.None);
+        var unit = systemd.CallAsync((ref MessageWriter w) => systemd.UnitGetAll(ref w, UnitInterface), (m, _) => { builder.ReadGetAllReply(m); return true; }, CancellationToken.None);
+        var service = systemd.CallAsync((ref MessageWriter w) => systemd.UnitGetAll(ref w, ServiceInterface), (m, _) => { builder.ReadGetAllReply(m); return true; }, CancellationToken.None);
         await unit.ConfigureAwait(false);
         try
         {

@@ -36,8 +36,9 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
             return;
         if (!File.Exists(Repository.ManagerBinary))
             throw new FileNotFoundException($"The manager binary {Repository.ManagerBinary} is missing: run `make publish` (make test does).");
-        Directory.CreateDirectory("/var/tmp/hub-tests");
-        stateDir = Directory.CreateTempSubdirectory("/var/tmp/hub-tests/sandbox-").FullName;
+        // /var/tmp, not /tmp: the sandbox mounts a fresh tmpfs on /tmp, which would hide a bind below it.
+        stateDir = Path.Combine("/var/tmp/hub-tests", $"sandbox-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(stateDir);
         Exchange = Path.Combine(stateDir, "exchange");
         Directory.CreateDirectory(Exchange);
         var boot = await Shell.RunAsync(Repository.SandboxScript,

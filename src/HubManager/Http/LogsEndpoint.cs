@@ -1,0 +1,139 @@
+using System.Buffers;
+using HubManager.Hosting;
+using HubManager.Journal;
+
+namespace HubManager.Http;
+
+/// <summary>
+/// <c>GET /logs</c>: the hub unit's journal read in-process through sd-journal, as journalctl's short text
+/// (<c>{"service", "lines", "logs"}</c>), as JSON entries (<c>format=json</c>), or followed as Server-Sent Events
+/// (<c>follow=true</c>, at most <see cref="MaxFollowers"/> at once). Each request has its own journal handle.
+/// Followers end when the client leaves or the manager stops, and leave no handle or thread behind.
+/// </summary>
+public sealed class LogsEndpoint(HubManagerOptions options, IHostApplicationLifetime lifetime, ILogger<LogsEndpoint> logger)
+{
+    public const int MaxFollowers = 16;
+
+    static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
+
+    int followers;
+
+    public void MapTo(ApiRouter router) => router.Map("GET", "/logs", LogsAsync);
+
+    async Task LogsAsync(HttpContext context)
+    {
+        JournalQuery query;
+        JournalReader reader;
+        try
+        {
+            query = JournalQuery.Parse(context.Request.Query, context.Request.Headers["Last-Event-ID"].ToString(), DateTimeOffset.UtcNow, TimeZoneInfo.Local);
+            if (query.Follow && Interlocked.Increment(ref followers) > MaxFollowers)
+            {
+                Interlocked.Decrement(ref followers);
+                await ApiRouter.WriteAsync(context, StatusCodes.Status429TooManyRequests, new ErrorResponse("Too many followers",
+                    $"At most {MaxFollowers} clients can follow the logs at once; try again when one has disconnected."), ApiJson.Api.ErrorResponse);
+                return;
+            }
+        }
+        catch (QueryException invalid)
+        {
+            await ApiRouter.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("Invalid parameter", invalid.Message), ApiJson.Api.ErrorResponse);
+            return;
+        }
+
+        try
+        {
+            try
+            {
+                reader = JournalReader.Open(JournalHandle.OpenLocal(), options.Unit, query, context.RequestAborted);
+            }
+            catch (QueryException invalid)
+            {
+                await ApiRouter.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("Invalid parameter", invalid.Message), ApiJson.Api.ErrorResponse);
+                return;
+            }
+            catch (JournalException failure)
+            {
+                logger.LogError("GET /logs: {Reason}", failure.Message);
+                await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError, new ErrorResponse("Failed to read the journal", failure.Message), ApiJson.Api.ErrorResponse);
+                return;
+            }
+            var formatter = new ShortFormatter(TimeZoneInfo.Local);
+            if (query.Follow)
+            {
+                await FollowAsync(context, reader, new FollowEvents(formatter, query.Json));
+                return;
+            }
+            using (reader)
+            {
+                context.Response.ContentType = "application/json; charset=utf-8";
+                var body = context.Response.BodyWriter;
+                var service = options.Unit;
+                await (query.Json
+                    ? LogsOutput.WriteEntriesAsync(body, reader, service, query.Lines, context.RequestAborted)
+                    : LogsOutput.WriteTextAsync(body, reader, formatter, service, query.Lines, context.RequestAborted));
+            }
+        }
+        finally
+        {
+            if (query.Follow)
+                Interlocked.Decrement(ref followers);
+        }
+    }
+
+    /// <summary>
+    /// Streams events until the client leaves or the manager stops, flushing as soon as no further event is ready
+    /// (so none waits in a buffer), with a heartbeat comment every 15 s. Returns only after the follower thread has
+    /// exited and closed its journal handle.
+    /// </summary>
+    async Task FollowAsync(HttpContext context, JournalReader reader, FollowEvents events)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var follower = JournalFollower.Start(reader, events.Render, stop.Token);
+        var response = context.Response;
+        var body = response.BodyWriter;
+        try
+        {
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no"; // tells a reverse proxy (nginx) not to buffer the stream
+            await response.StartAsync(stop.Token);
+            using var heartbeat = new PeriodicTimer(HeartbeatInterval);
+            var beat = heartbeat.WaitForNextTickAsync(stop.Token).AsTask();
+            Task<bool>? ready = null;
+            while (true)
+            {
+                ready ??= follower.Events.WaitToReadAsync(stop.Token).AsTask();
+                if (await Task.WhenAny(ready, beat) == beat)
+                {
+                    await beat;
+                    body.Write(FollowEvents.Heartbeat);
+                    beat = heartbeat.WaitForNextTickAsync(stop.Token).AsTask();
+                }
+                else if (!await ready)
+                    break; // the follower stopped on its own
+                else
+                {
+                    ready = null;
+                    while (body.UnflushedBytes < LogsOutput.FlushThreshold && follower.Events.TryRead(out var rendered))
+                        body.Write(rendered);
+                }
+                if ((await body.FlushAsync(stop.Token)).IsCompleted)
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The client left or the manager is stopping: end the stream cleanly.
+        }
+        catch (Exception failure) when (failure is JournalException or System.Threading.Channels.ChannelClosedException)
+        {
+            logger.LogError("GET /logs follow stopped: {Reason}", failure.Message);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await follower.Completion;
+        }
+    }
+}

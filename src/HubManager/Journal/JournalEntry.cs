@@ -1,0 +1,87 @@
+namespace HubManager.Journal;
+
+/// <summary>
+/// The fields of the current entry that <c>/logs</c> shows, copied out of sd-journal (whose pointers die with the
+/// next call) into one reusable buffer, so reading thousands of entries allocates nothing per entry.
+/// A field repeated in an entry keeps its last value, as journalctl's <c>parse_fieldv</c> does.
+/// </summary>
+public sealed class JournalEntry
+{
+    /// <summary>The fields read; the order is the index into <see cref="spans"/>.</summary>
+    internal static readonly byte[][] Prefixes =
+    [
+        "MESSAGE="u8.ToArray(), "_PID="u8.ToArray(), "SYSLOG_PID="u8.ToArray(), "_COMM="u8.ToArray(),
+        "SYSLOG_IDENTIFIER="u8.ToArray(), "_HOSTNAME="u8.ToArray(), "PRIORITY="u8.ToArray(),
+        "_SOURCE_REALTIME_TIMESTAMP="u8.ToArray(),
+    ];
+
+    const int MessageField = 0, PidField = 1, SyslogPidField = 2, CommField = 3, IdentifierField = 4,
+        HostnameField = 5, PriorityField = 6, SourceRealtimeField = 7;
+
+    readonly (int Offset, int Length)[] spans = new (int, int)[Prefixes.Length];
+    byte[] buffer = new byte[4096];
+    int used;
+
+    /// <summary>When journald received the entry (<c>__REALTIME_TIMESTAMP</c>), µs since the epoch; what since/until filter on.</summary>
+    public ulong Realtime { get; internal set; }
+
+    public bool HasMessage => spans[MessageField].Length >= 0;
+    public ReadOnlySpan<byte> Message => Get(MessageField);
+    public bool HasPid => spans[PidField].Length >= 0;
+    public ReadOnlySpan<byte> Pid => Get(PidField);
+    public bool HasSyslogPid => spans[SyslogPidField].Length >= 0;
+    public ReadOnlySpan<byte> SyslogPid => Get(SyslogPidField);
+    public bool HasComm => spans[CommField].Length >= 0;
+    public ReadOnlySpan<byte> Comm => Get(CommField);
+    public bool HasIdentifier => spans[IdentifierField].Length >= 0;
+    public ReadOnlySpan<byte> Identifier => Get(IdentifierField);
+    public bool HasHostname => spans[HostnameField].Length >= 0;
+    public ReadOnlySpan<byte> Hostname => Get(HostnameField);
+    public bool HasPriority => spans[PriorityField].Length >= 0;
+    public ReadOnlySpan<byte> Priority => Get(PriorityField);
+    public bool HasSourceRealtime => spans[SourceRealtimeField].Length >= 0;
+    public ReadOnlySpan<byte> SourceRealtime => Get(SourceRealtimeField);
+
+    /// <summary>Forgets the previous entry's fields.</summary>
+    internal void Clear()
+    {
+        // One huge entry must not pin its buffer for the rest of a long follow.
+        if (buffer.Length > 256 * 1024)
+            buffer = new byte[4096];
+        used = 0;
+        Array.Fill(spans, (0, -1));
+    }
+
+    /// <summary>Keeps <paramref name="data"/> (<c>FIELD=value</c>) if it is one of the shown fields.</summary>
+    internal void Offer(ReadOnlySpan<byte> data)
+    {
+        for (var field = 0; field < Prefixes.Length; field++)
+        {
+            if (!data.StartsWith(Prefixes[field]))
+                continue;
+            var value = data[Prefixes[field].Length..];
+            if (buffer.Length - used < value.Length)
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + value.Length));
+            value.CopyTo(buffer.AsSpan(used));
+            spans[field] = (used, value.Length);
+            used += value.Length;
+            return;
+        }
+    }
+
+    /// <summary>
+    /// The time journalctl shows: the sender's <c>_SOURCE_REALTIME_TIMESTAMP</c> when it parses as a valid time
+    /// (systemd's <c>safe_atou64</c> rules), else when journald received the entry.
+    /// </summary>
+    public ulong DisplayRealtime =>
+        HasSourceRealtime && CNumber.TryParseUInt64(SourceRealtime, out var source) && IsValidRealtime(source) ? source : Realtime;
+
+    /// <summary>systemd's VALID_REALTIME: after the epoch and before the year 3112.</summary>
+    public static bool IsValidRealtime(ulong usec) => usec > 0 && usec < 1UL << 55;
+
+    ReadOnlySpan<byte> Get(int field)
+    {
+        var (offset, length) = spans[field];
+        return length < 0 ? default : buffer.AsSpan(offset, length);
+    }
+}

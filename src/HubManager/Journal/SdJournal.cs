@@ -1,0 +1,123 @@
+using System.Runtime.InteropServices;
+
+namespace HubManager.Journal;
+
+/// <summary>
+/// The slice of libsystemd's sd-journal C API that <c>/logs</c> needs, bound with source-generated
+/// <see cref="LibraryImportAttribute"/> stubs (no runtime marshalling, so Native AOT stays warning-free).
+/// Every call returns a negative errno on failure, as in C; <see cref="Check"/> turns that into an exception.
+/// </summary>
+internal static unsafe partial class SdJournal
+{
+    const string Library = "libsystemd.so.0";
+
+    /// <summary>SD_JOURNAL_LOCAL_ONLY: this machine's journals, the files <c>journalctl</c> reads without <c>--merge</c>.</summary>
+    public const int LocalOnly = 1 << 0;
+
+    /// <summary>sd_journal_wait: nothing changed before the timeout.</summary>
+    public const int Nop = 0;
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_open")]
+    internal static partial int Open(out JournalHandle journal, int flags);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_open_directory", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenDirectory(out JournalHandle journal, string path, int flags);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_close")]
+    internal static partial void Close(IntPtr journal);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_add_match")]
+    internal static partial int AddMatch(JournalHandle journal, ReadOnlySpan<byte> data, nuint size);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_add_disjunction")]
+    internal static partial int AddDisjunction(JournalHandle journal);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_add_conjunction")]
+    internal static partial int AddConjunction(JournalHandle journal);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_set_data_threshold")]
+    internal static partial int SetDataThreshold(JournalHandle journal, nuint size);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_seek_head")]
+    internal static partial int SeekHead(JournalHandle journal);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_seek_tail")]
+    internal static partial int SeekTail(JournalHandle journal);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_seek_realtime_usec")]
+    internal static partial int SeekRealtime(JournalHandle journal, ulong usec);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_seek_cursor", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int SeekCursor(JournalHandle journal, string cursor);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_test_cursor", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int TestCursor(JournalHandle journal, string cursor);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_next")]
+    internal static partial int Next(JournalHandle journal);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_previous")]
+    internal static partial int Previous(JournalHandle journal);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_get_realtime_usec")]
+    internal static partial int GetRealtime(JournalHandle journal, out ulong usec);
+
+    /// <summary>The returned string is malloc()ed and must be freed by the caller.</summary>
+    [LibraryImport(Library, EntryPoint = "sd_journal_get_cursor")]
+    internal static partial int GetCursor(JournalHandle journal, out byte* cursor);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_restart_data")]
+    internal static partial void RestartData(JournalHandle journal);
+
+    /// <summary>The data points into sd-journal's mmap window and is only valid until the next call on this handle.</summary>
+    [LibraryImport(Library, EntryPoint = "sd_journal_enumerate_data")]
+    internal static partial int EnumerateData(JournalHandle journal, out byte* data, out nuint length);
+
+    [LibraryImport(Library, EntryPoint = "sd_journal_wait")]
+    internal static partial int Wait(JournalHandle journal, ulong timeoutUsec);
+
+    /// <summary>Throws <see cref="JournalException"/> for a negative errno result; returns non-negative results unchanged.</summary>
+    public static int Check(int result, string function) =>
+        result >= 0 ? result : throw new JournalException(function, -result);
+}
+
+/// <summary>
+/// Owns one <c>sd_journal*</c> and closes it exactly once (also if a request dies half-way).
+/// A journal handle is not thread-safe: it must be used by one thread at a time, and never shared between requests.
+/// </summary>
+public sealed class JournalHandle : SafeHandle
+{
+    public JournalHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>
+    /// The local journal as <c>journalctl</c> opens it: system <em>and</em> per-user files, because a service
+    /// running as a regular user (uid ≥ 1000) has its lines in <c>user-UID.journal</c>, not in the system file.
+    /// </summary>
+    public static JournalHandle OpenLocal()
+    {
+        SdJournal.Check(SdJournal.Open(out var journal, SdJournal.LocalOnly), "sd_journal_open");
+        return journal;
+    }
+
+    /// <summary>All journal files in one directory, like <c>journalctl -D</c>.</summary>
+    public static JournalHandle OpenDirectory(string path)
+    {
+        SdJournal.Check(SdJournal.OpenDirectory(out var journal, path, 0), "sd_journal_open_directory");
+        return journal;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        SdJournal.Close(handle);
+        return true;
+    }
+}
+
+/// <summary>An sd-journal call failed; the message names the function and the errno text.</summary>
+public sealed class JournalException(string function, int errno)
+    : Exception($"{function} failed: {Marshal.GetPInvokeErrorMessage(errno)}")
+{
+    public int Errno { get; } = errno;
+}

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text;
+
+namespace HubManager.Journal;
+
+/// <summary>
+/// Writes an entry exactly as <c>journalctl -o short --no-pager</c> (systemd 252, output not a terminal) prints it:
+/// <c>Mmm dd HH:MM:SS HOST IDENT[PID]: MESSAGE</c> and a newline, in the given time zone with English month names.
+/// Continuation lines of a multi-line message are indented to the message column; a message that is not printable
+/// text becomes <c>[N blob data]</c>. Holds scratch buffers: one instance per reader, not thread-safe.
+/// </summary>
+public sealed class ShortFormatter(TimeZoneInfo zone)
+{
+    /// <summary>journalctl's PRINT_CHAR_THRESHOLD: a host, identifier or PID this long is not shown.</summary>
+    const int LongField = 300;
+
+    static readonly byte[][] Months =
+        [.. "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".Split(' ').Select(Encoding.ASCII.GetBytes)];
+
+    readonly ArrayBufferWriter<byte> message = new();
+
+    public TimeZoneInfo Zone => zone;
+
+    /// <summary>Writes the entry's line(s); returns false, writing nothing, for an entry journalctl skips (no MESSAGE).</summary>
+    public bool TryFormat(JournalEntry entry, IBufferWriter<byte> output)
+    {
+        if (!entry.HasMessage)
+            return false;
+        // Widths are counted in bytes, as journalctl does, also for multi-byte names.
+        var width = WriteTimestamp(entry.DisplayRealtime, output);
+        if (entry.HasHostname && ShallPrint(entry.Hostname))
+            width += WriteSpaced(entry.Hostname, output);
+        if (entry.HasIdentifier && ShallPrint(entry.Identifier))
+            width += WriteSpaced(entry.Identifier, output);
+        else if (entry.HasComm && ShallPrint(entry.Comm))
+            width += WriteSpaced(entry.Comm, output);
+        else
+            output.Write(" unknown"u8); // journalctl does not count this one towards the indent.
+        if (entry.HasPid && ShallPrint(entry.Pid))
+            width += WriteBracketed(entry.Pid, output);
+        else if (entry.HasSyslogPid && ShallPrint(entry.SyslogPid))
+            width += WriteBracketed(entry.SyslogPid, output);
+        output.Write(": "u8);
+
+        message.ResetWrittenCount();
+        JournalText.StripTabAnsi(entry.Message, message);
+        if (!JournalText.IsPrintable(message.WrittenSpan))
+        {
+            Encoding.ASCII.GetBytes(JournalText.BlobPlaceholder(message.WrittenCount), output);
+            output.Write("\n"u8);
+        }
+        else
+            WriteMultiline(message.WrittenSpan, width + 2, output);
+        return true;
+    }
+
+    /// <summary>The time as <c>%b %d %H:%M:%S</c> in <see cref="Zone"/>; returns the bytes written (15).</summary>
+    int WriteTimestamp(ulong realtimeUsec, IBufferWriter<byte> output)
+    {
+        var utc = DateTime.UnixEpoch.AddTicks((long)(realtimeUsec / 1_000_000) * TimeSpan.TicksPerSecond);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone);
+        var span = output.GetSpan(15);
+        Months[local.Month - 1].CopyTo(span);
+        span[3] = (byte)' ';
+        TwoDigits(span[4..], local.Day);
+        span[6] = (byte)' ';
+        TwoDigits(span[7..], local.Hour);
+        span[9] = (byte)':';
+        TwoDigits(span[10..], local.Minute);
+        span[12] = (byte)':';
+        TwoDigits(span[13..], local.Second);
+        output.Advance(15);
+        return 15;
+    }
+
+    /// <summary>
+    /// journalctl's <c>print_multiline</c> at full width: each line ends with a newline, lines after the first are
+    /// indented by <paramref name="indent"/> spaces, a final newline adds no empty line, an empty message prints one.
+    /// </summary>
+    static void WriteMultiline(ReadOnlySpan<byte> text, int indent, IBufferWriter<byte> output)
+    {
+        if (text.IsEmpty)
+        {
+            output.Write("\n"u8);
+            return;
+        }
+        for (var line = 0; !text.IsEmpty; line++)
+        {
+            var end = text.IndexOf((byte)'\n');
+            var current = end < 0 ? text : text[..end];
+            if (line > 0)
+            {
+                output.GetSpan(indent)[..indent].Fill((byte)' ');
+                output.Advance(indent);
+            }
+            output.Write(current);
+            output.Write("\n"u8);
+            text = end < 0 ? default : text[(end + 1)..];
+        }
+    }
+
+    static bool ShallPrint(ReadOnlySpan<byte> value) => value.Length < LongField && JournalText.IsPrintable(value);
+
+    static int WriteSpaced(ReadOnlySpan<byte> value, IBufferWriter<byte> output)
+    {
+        output.Write(" "u8);
+        output.Write(value);
+        return value.Length + 1;
+    }
+
+    static int WriteBracketed(ReadOnlySpan<byte> value, IBufferWriter<byte> output)
+    {
+        output.Write("["u8);
+        output.Write(value);
+        output.Write("]"u8);
+        return value.Length + 2;
+    }
+
+    static void TwoDigits(Span<byte> span, int value)
+    {
+        span[0] = (byte)('0' + value / 10);
+        span[1] = (byte)('0' + value % 10);
+    }
+}
