@@ -56,7 +56,10 @@ public sealed record CommandLine(bool Help, bool Version, string ConfigPath, boo
         Configuration is read from the file, then HUBMANAGER_* environment variables
         (HUBMANAGER_Nas__Url for Nas:Url), then the command line; later wins.
         Keys: Listen, Unit, InstallDir, StateDir, Nas:Url, Nas:PackagePath, Nas:Auth,
-              Nas:Username, Nas:Password, Update:HealthGraceSeconds, Update:HealthUrl,
-              Update:KeepBackups
+              Nas:Username, Nas:Password, Nas:PasswordFile, Update:HealthGraceSeconds,
+              Update:HealthUrl, Update:KeepBackups, Update:RequireChecksum, Update:MaxEntries,
+              Update:MaxExtractedBytes
+        The NAS password may also come from the systemd credential nas-password
+        (LoadCredential=nas-password:/path).
         """;
 }

@@ -31,12 +31,16 @@ public sealed record HubManagerOptions
             Auth = ParseChoice(config, "Nas:Auth", "filebrowser", "filebrowser", "basic", "none"),
             Username = config["Nas:Username"],
             Password = config["Nas:Password"],
+            PasswordFile = ParseOptionalAbsolutePath(config, "Nas:PasswordFile"),
         },
         Update = new UpdateOptions
         {
             HealthGraceSeconds = ParseInt(config, "Update:HealthGraceSeconds", 10, min: 0, max: 3600),
             HealthUrl = ParseOptionalUrl(config, "Update:HealthUrl"),
             KeepBackups = ParseInt(config, "Update:KeepBackups", 3, min: 1, max: 100),
+            RequireChecksum = ParseBool(config, "Update:RequireChecksum", false),
+            MaxEntries = ParseInt(config, "Update:MaxEntries", 200_000, min: 1, max: 100_000_000),
+            MaxExtractedBytes = ParseLong(config, "Update:MaxExtractedBytes", 8L << 30, min: 1, max: 1L << 50),
         },
     };
 
@@ -61,6 +65,34 @@ public sealed record HubManagerOptions
         if (!Path.IsPathFullyQualified(value) || value.Contains('\0'))
             throw new ConfigurationException(key, $"'{value}' is not an absolute path");
         return Path.TrimEndingDirectorySeparator(value) is { Length: > 0 } trimmed ? trimmed : "/";
+    }
+
+    static string? ParseOptionalAbsolutePath(IConfiguration config, string key)
+    {
+        var value = config[key];
+        if (string.IsNullOrEmpty(value))
+            return null;
+        if (!Path.IsPathFullyQualified(value) || value.Contains('\0'))
+            throw new ConfigurationException(key, $"'{value}' is not an absolute path");
+        return value;
+    }
+
+    static bool ParseBool(IConfiguration config, string key, bool fallback) => config[key] switch
+    {
+        null => fallback,
+        var value when value.Equals("true", StringComparison.OrdinalIgnoreCase) => true,
+        var value when value.Equals("false", StringComparison.OrdinalIgnoreCase) => false,
+        var value => throw new ConfigurationException(key, $"'{value}' is not true or false"),
+    };
+
+    static long ParseLong(IConfiguration config, string key, long fallback, long min, long max)
+    {
+        var value = config[key];
+        if (value is null)
+            return fallback;
+        if (!long.TryParse(value, System.Globalization.NumberStyles.None, null, out var number) || number < min || number > max)
+            throw new ConfigurationException(key, $"'{value}' is not a whole number from {min} to {max}");
+        return number;
     }
 
     static Uri? ParseOptionalUrl(IConfiguration config, string key)
@@ -101,8 +133,11 @@ public sealed record NasOptions
     public string? Username { get; init; }
     public string? Password { get; init; }
 
+    /// <summary>A file holding the password (its first line), read at each login so that it can be rotated.</summary>
+    public string? PasswordFile { get; init; }
+
     // The password must never reach a log line, even through a record's generated ToString.
-    public override string ToString() => $"NasOptions {{ Url = {Url}, PackagePath = {PackagePath}, Auth = {Auth}, Username = {Username} }}";
+    public override string ToString() => $"NasOptions {{ Url = {Url}, PackagePath = {PackagePath}, Auth = {Auth}, Username = {Username}, PasswordFile = {PasswordFile} }}";
 }
 
 /// <summary>How an update proves the new release healthy and how many backups it keeps.</summary>
@@ -111,6 +146,15 @@ public sealed record UpdateOptions
     public int HealthGraceSeconds { get; init; }
     public Uri? HealthUrl { get; init; }
     public int KeepBackups { get; init; }
+
+    /// <summary>When true, a package without a <c>.sha256</c> sidecar on the NAS is refused.</summary>
+    public bool RequireChecksum { get; init; }
+
+    /// <summary>A package with more tar entries than this is refused (a tar bomb of empty files).</summary>
+    public int MaxEntries { get; init; } = 200_000;
+
+    /// <summary>A package whose files add up to more bytes than this is refused (a gzip bomb).</summary>
+    public long MaxExtractedBytes { get; init; } = 8L << 30;
 }
 
 /// <summary>A configuration value that cannot be used; the message names the key.</summary>

@@ -98,6 +98,7 @@ public sealed class LogsEndpoint(HubManagerOptions options, IHostApplicationLife
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no"; // tells a reverse proxy (nginx) not to buffer the stream
             await response.StartAsync(stop.Token);
+            await body.FlushAsync(stop.Token); // the client sees the stream open now, not with the first event
             using var heartbeat = new PeriodicTimer(HeartbeatInterval);
             var beat = heartbeat.WaitForNextTickAsync(stop.Token).AsTask();
             Task<bool>? ready = null;

@@ -92,6 +92,7 @@ public class LogsTests(HubSandbox sandbox)
     {
         var hub = await ManagerAsync();
         await sandbox.SystemctlAsync("restart", Hub);
+        await EventuallyAsync(async () => (await JournalctlAsync(Hub, "-n", "3")).Contains("listening on"), "the hub's start-up line");
         await sandbox.SystemctlAsync("stop", Hub); // a quiet unit: both reads see the same journal
 
         var (_, body) = await hub.GetAsync("/logs?lines=20");
@@ -101,6 +102,7 @@ public class LogsTests(HubSandbox sandbox)
         await Assert.That(logs).IsEqualTo(journal);
         await Assert.That(logs).Contains("systemd[1]: Started ");
         await Assert.That(logs).Contains("systemd[1]: Stopped ");
+        await Assert.That(logs).Contains("hub 2.0.10 listening on");
         await Assert.That(logs).Contains("hub 2.0.10 stopping");
     }
 
@@ -303,11 +305,13 @@ public class LogsTests(HubSandbox sandbox)
     {
         sandbox.RequireRoot();
         var quiet = await sandbox.StartManagerAsync(unit: "quiet.service");
-        await using var stream = await EventStream.OpenAsync(new Uri(quiet.BaseAddress, "/logs?follow=true"));
-
         var clock = Stopwatch.StartNew();
+        await using var stream = await EventStream.OpenAsync(new Uri(quiet.BaseAddress, "/logs?follow=true"));
+        var opened = clock.Elapsed;
         var first = await stream.ReadAsync(TimeSpan.FromSeconds(20));
 
+        await Assert.That(stream.Status).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(opened).IsLessThan(TimeSpan.FromSeconds(2));
         await Assert.That(first?.Comment).IsEqualTo("heartbeat");
         await Assert.That(clock.Elapsed).IsGreaterThan(TimeSpan.FromSeconds(14)).And.IsLessThan(TimeSpan.FromSeconds(17));
     }
