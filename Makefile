@@ -6,7 +6,7 @@ REVISION  := $(shell git rev-parse --short HEAD 2>/dev/null)
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build publish test demo clean
+.PHONY: build publish test demo deb clean
 
 build:
 	$(DOTNET) build HubManager.slnx -c $(CONFIG)
@@ -24,6 +24,10 @@ test: publish
 # Boots a sandbox with a demo hub and the manager on 127.0.0.1:3081; Ctrl-C tears it down.
 demo: publish
 	test/sandbox/demo
+
+# The Debian package, artifacts/hub-manager_<version>_amd64.deb (dpkg-deb; no debhelper needed).
+deb: publish
+	packaging/build-deb
 
 clean:
 	rm -rf $(ARTIFACTS) TestResults

@@ -13,6 +13,8 @@ try
         Console.Out.WriteLine(commandLine.Help ? CommandLine.Usage : BuildInfo.Version);
         return 0;
     }
+    if (commandLine.Command != Command.Run)
+        return await RunInstallerAsync(commandLine);
     if (commandLine.ConfigPathGiven && !File.Exists(commandLine.ConfigPath))
         throw new ConfigurationException("--config", $"'{commandLine.ConfigPath}' does not exist");
     configuration
@@ -39,6 +41,10 @@ builder.Logging.AddConsole();
 builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
+    // Kestrel answers 414/431/413 itself beyond these; no call of this API comes near them.
+    kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+    kestrel.Limits.MaxRequestBodySize = RequestGuard.MaxBodyBytes;
     kestrel.Listen(options.Listen);
 });
 
@@ -49,6 +55,7 @@ builder.Services.AddSingleton(services => new UnitController(
     services.GetRequiredService<SystemdConnection>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
 builder.Services.AddSingleton<HubEndpoints>();
 builder.Services.AddSingleton<LogsEndpoint>();
+builder.Services.AddSingleton<RequestGuard>();
 builder.Services.AddSingleton<ApiRouter>();
 builder.Services.AddHostedService<SystemdWatchdog>();
 
@@ -68,4 +75,27 @@ catch (IOException bindFailure)
     // Typically the port is taken; say so in one line instead of a stack trace.
     Console.Error.WriteLine($"hub-manager: cannot listen on {options.Listen}: {bindFailure.Message}");
     return 1;
+}
+
+static async Task<int> RunInstallerAsync(CommandLine commandLine)
+{
+    if (Environment.UserName != "root")
+    {
+        Console.Error.WriteLine($"hub-manager {commandLine.Command.ToString().ToLowerInvariant()}: run it as root (it writes /usr/bin and /etc and talks to systemd).");
+        return 77; // EX_NOPERM
+    }
+    var installer = new SelfInstaller(Console.Out);
+    try
+    {
+        if (commandLine.Command == Command.Install)
+            await installer.InstallAsync(commandLine.ConfigPath, commandLine.ConfigurationArgs);
+        else
+            await installer.UninstallAsync(commandLine.ConfigPath, commandLine.Purge);
+        return 0;
+    }
+    catch (Exception failure) when (failure is ConfigurationException or SystemdUnavailableException or SystemdRefusedException or InvalidOperationException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"hub-manager {commandLine.Command.ToString().ToLowerInvariant()}: {failure.Message}");
+        return failure is ConfigurationException ? 78 : 1;
+    }
 }

@@ -1,22 +1,28 @@
 namespace HubManager.Hosting;
 
+/// <summary>What the binary is asked to do: run the daemon (the default), or install or uninstall itself.</summary>
+public enum Command { Run, Install, Uninstall }
+
 /// <summary>
-/// What the command line asks for before any host is built: <c>--help</c>, <c>--version</c>, and
-/// which configuration file to read (<c>--config PATH</c>). Everything else is configuration.
+/// What the command line asks for before any host is built: a command, <c>--help</c>, <c>--version</c>,
+/// and which configuration file to read (<c>--config PATH</c>). Everything else is configuration.
 /// </summary>
-public sealed record CommandLine(bool Help, bool Version, string ConfigPath, bool ConfigPathGiven, string[] ConfigurationArgs)
+public sealed record CommandLine(Command Command, bool Help, bool Version, bool Purge, string ConfigPath, bool ConfigPathGiven, string[] ConfigurationArgs)
 {
     public const string DefaultConfigPath = "/etc/hub-manager/hub-manager.json";
 
     public static CommandLine Parse(string[] args)
     {
-        bool help = false, version = false, configGiven = false;
+        bool help = false, version = false, purge = false, configGiven = false;
         var configPath = DefaultConfigPath;
         var rest = new List<string>(args.Length);
-        for (var i = 0; i < args.Length; i++)
+        var command = args.Length > 0 ? args[0] switch { "install" => Command.Install, "uninstall" => Command.Uninstall, _ => Command.Run } : Command.Run;
+        for (var i = command == Command.Run ? 0 : 1; i < args.Length; i++)
         {
             var arg = args[i];
-            if (arg is "--help" or "-h")
+            if (arg is "--purge" && command == Command.Uninstall)
+                purge = true;
+            else if (arg is "--help" or "-h")
                 help = true;
             else if (arg is "--version")
                 version = true;
@@ -37,14 +43,20 @@ public sealed record CommandLine(bool Help, bool Version, string ConfigPath, boo
             else
                 throw new ConfigurationException(arg, "is not an option; settings are given as --Key=value (see --help)");
         }
-        return new CommandLine(help, version, configPath, configGiven, [.. rest]);
+        return new CommandLine(command, help, version, purge, configPath, configGiven, [.. rest]);
     }
 
     public const string Usage = """
         Usage: hub-manager [--config PATH] [--Key=value ...]
+               hub-manager install [--config PATH] [--Key=value ...]
+               hub-manager uninstall [--purge]
 
         Runs the Backend AI hub's manager: a local HTTP API on 127.0.0.1:3081 that starts,
         stops, restarts, reports and updates the hub's systemd unit.
+
+        install     copy this binary to /usr/bin/hub-manager, write ai-hub-manager.service and the
+                    config file (merging the --Key=value given), then enable and (re)start it
+        uninstall   stop, disable and remove the unit and the binary (--purge: config and state too)
 
         Options:
           --config PATH   JSON configuration file (default /etc/hub-manager/hub-manager.json;

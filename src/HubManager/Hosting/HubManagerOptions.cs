@@ -17,10 +17,28 @@ public sealed record HubManagerOptions
     public required NasOptions Nas { get; init; }
     public required UpdateOptions Update { get; init; }
 
+    /// <summary>
+    /// When set, every request needs <c>Authorization: Bearer &lt;token&gt;</c>. Required to listen
+    /// beyond loopback, where anyone on the network could otherwise restart or replace the hub.
+    /// </summary>
+    public string? ApiToken { get; init; }
+
+    // The token must never reach a log line through the record's generated ToString.
+    public override string ToString() => $"HubManagerOptions {{ Listen = {Listen}, Unit = {Unit}, InstallDir = {InstallDir}, StateDir = {StateDir}, Nas = {Nas}, Update = {Update}, ApiToken = {(ApiToken is null ? "none" : "set")} }}";
+
     /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> on the first bad one.</summary>
-    public static HubManagerOptions Load(IConfiguration config) => new()
+    public static HubManagerOptions Load(IConfiguration config)
+    {
+        var options = Read(config);
+        if (!IPAddress.IsLoopback(options.Listen.Address) && options.ApiToken is null)
+            throw new ConfigurationException("Listen", $"{options.Listen} is not a loopback address; set ApiToken (or the api-token credential) to listen beyond loopback");
+        return options;
+    }
+
+    static HubManagerOptions Read(IConfiguration config) => new()
     {
         Listen = ParseListen(config["Listen"] ?? "127.0.0.1:3081"),
+        ApiToken = ParseToken(config["ApiToken"] ?? SystemdCredentials.Read("api-token")),
         Unit = ParseUnit(config["Unit"] ?? "ai-hub.service"),
         InstallDir = ParseAbsolutePath(config, "InstallDir", "/opt/backend-ai/hub"),
         StateDir = ParseAbsolutePath(config, "StateDir", "/var/lib/hub-manager"),
@@ -50,6 +68,15 @@ public sealed record HubManagerOptions
         if (!IPEndPoint.TryParse(value, out var endpoint) || endpoint.Port == 0 || !value.Contains(':'))
             throw new ConfigurationException("Listen", $"'{value}' is not an address:port such as 127.0.0.1:3081 or [::1]:3081");
         return endpoint;
+    }
+
+    static string? ParseToken(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return null;
+        if (value.Length < 16 || value.Any(char.IsWhiteSpace))
+            throw new ConfigurationException("ApiToken", "must be at least 16 characters with no white space (try: openssl rand -hex 32)");
+        return value;
     }
 
     static string ParseUnit(string value)

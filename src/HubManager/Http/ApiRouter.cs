@@ -8,7 +8,7 @@ namespace HubManager.Http;
 /// The whole HTTP surface: an exact-path table instead of ASP.NET routing, so that the pipeline stays
 /// one dictionary look-up and every refusal (404, 405, systemd unreachable) is a JSON sentence.
 /// </summary>
-public sealed class ApiRouter(ILogger<ApiRouter> logger)
+public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
 {
     readonly Dictionary<string, Dictionary<string, RequestDelegate>> building = new(StringComparer.Ordinal);
     FrozenDictionary<string, FrozenDictionary<string, RequestDelegate>>? routes;
@@ -26,6 +26,13 @@ public sealed class ApiRouter(ILogger<ApiRouter> logger)
     {
         routes ??= building.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
         var request = context.Request;
+        if (guard.Check(request) is { } refusal)
+        {
+            if (refusal.Status == StatusCodes.Status401Unauthorized)
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteAsync(context, refusal.Status, refusal.Error, ApiJson.Api.ErrorResponse);
+            return;
+        }
         if (!routes.TryGetValue(request.Path.Value ?? "/", out var byMethod))
         {
             await WriteAsync(context, StatusCodes.Status404NotFound, new ErrorResponse("Not found",

@@ -44,6 +44,13 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
             await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound, new ControlResponse(false, missing.Message), ApiJson.Api.ControlResponse);
             return;
         }
+        catch (SystemdRefusedException refused) when (refused.ErrorName is "org.freedesktop.DBus.Error.AccessDenied" or "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired")
+        {
+            // Unprivileged mode: polkit said no for this unit.
+            await ApiRouter.WriteAsync(context, StatusCodes.Status403Forbidden,
+                new ControlResponse(false, $"systemd refused: {refused.Message}"), ApiJson.Api.ControlResponse);
+            return;
+        }
         catch (SystemdRefusedException refused)
         {
             // e.g. a masked unit, or a unit whose file does not parse: systemd's own sentence says why.

@@ -14,9 +14,6 @@ internal static unsafe partial class SdJournal
     /// <summary>SD_JOURNAL_LOCAL_ONLY: this machine's journals, the files <c>journalctl</c> reads without <c>--merge</c>.</summary>
     public const int LocalOnly = 1 << 0;
 
-    /// <summary>sd_journal_wait: nothing changed before the timeout.</summary>
-    public const int Nop = 0;
-
     [LibraryImport(Library, EntryPoint = "sd_journal_open")]
     internal static partial int Open(out JournalHandle journal, int flags);
 
@@ -117,7 +114,4 @@ public sealed class JournalHandle : SafeHandle
 
 /// <summary>An sd-journal call failed; the message names the function and the errno text.</summary>
 public sealed class JournalException(string function, int errno)
-    : Exception($"{function} failed: {Marshal.GetPInvokeErrorMessage(errno)}")
-{
-    public int Errno { get; } = errno;
-}
+    : Exception($"{function} failed: {Marshal.GetPInvokeErrorMessage(errno)}");

@@ -19,8 +19,6 @@ public sealed class ShortFormatter(TimeZoneInfo zone)
 
     readonly ArrayBufferWriter<byte> message = new();
 
-    public TimeZoneInfo Zone => zone;
-
     /// <summary>Writes the entry's line(s); returns false, writing nothing, for an entry journalctl skips (no MESSAGE).</summary>
     public bool TryFormat(JournalEntry entry, IBufferWriter<byte> output)
     {
@@ -54,7 +52,7 @@ public sealed class ShortFormatter(TimeZoneInfo zone)
         return true;
     }
 
-    /// <summary>The time as <c>%b %d %H:%M:%S</c> in <see cref="Zone"/>; returns the bytes written (15).</summary>
+    /// <summary>The time as <c>%b %d %H:%M:%S</c> in the formatter's zone; returns the bytes written (15).</summary>
     int WriteTimestamp(ulong realtimeUsec, IBufferWriter<byte> output)
     {
         var utc = DateTime.UnixEpoch.AddTicks((long)(realtimeUsec / 1_000_000) * TimeSpan.TicksPerSecond);

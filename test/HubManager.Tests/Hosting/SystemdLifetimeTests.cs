@@ -39,6 +39,23 @@ public class SystemdLifetimeTests(HubSandbox sandbox)
     }
 
     [Test]
+    public async Task A_frozen_manager_is_restarted_by_the_watchdog()
+    {
+        sandbox.RequireRoot();
+        var manager = await sandbox.StartManagerAsync(serviceSettings: "WatchdogSec=2\nRestart=always");
+        var pid = await sandbox.PropertyAsync(manager.UnitName, "MainPID");
+
+        await sandbox.RunAsync("kill", "-STOP", pid);
+        var restarts = await PollAsync(() => sandbox.PropertyAsync(manager.UnitName, "NRestarts"), "1", TimeSpan.FromSeconds(20));
+        var active = await PollAsync(() => sandbox.PropertyAsync(manager.UnitName, "ActiveState"), "active", TimeSpan.FromSeconds(10));
+
+        await Assert.That(restarts).IsEqualTo("1");
+        await Assert.That(active).IsEqualTo("active");
+        await Assert.That(await sandbox.PropertyAsync(manager.UnitName, "MainPID")).IsNotEqualTo(pid);
+        await Assert.That((await sandbox.RunAsync("journalctl", "-u", manager.UnitName, "--no-pager")).Stdout).Contains("Watchdog timeout");
+    }
+
+    [Test]
     public async Task The_manager_survives_dbus_restarting_under_it()
     {
         sandbox.RequireRoot();
