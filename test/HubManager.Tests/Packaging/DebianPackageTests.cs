@@ -22,6 +22,18 @@ public class DebianPackageTests(HubSandbox sandbox)
     }
 
     [Test]
+    public async Task Lintian_has_nothing_to_say()
+    {
+        sandbox.RequireRoot();
+        var deb = await BuildDebAsync();
+
+        var lintian = await Shell.RunAsync("lintian", ["--tag-display-limit", "0", deb], timeout: TimeSpan.FromMinutes(3));
+        var tags = lintian.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        await Assert.That(tags).IsEmpty().Because(lintian.Stdout + lintian.Stderr);
+    }
+
+    [Test]
     public async Task Install_serve_score_and_purge()
     {
         sandbox.RequireRoot();
