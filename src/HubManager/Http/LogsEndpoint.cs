@@ -23,72 +23,79 @@ public sealed class LogsEndpoint(HubManagerOptions options, IHostApplicationLife
     async Task LogsAsync(HttpContext context)
     {
         JournalQuery query;
-        JournalReader reader;
         try
         {
             query = JournalQuery.Parse(context.Request.Query, context.Request.Headers["Last-Event-ID"].ToString(), DateTimeOffset.UtcNow, TimeZoneInfo.Local);
-            if (query.Follow && Interlocked.Increment(ref followers) > MaxFollowers)
-            {
-                Interlocked.Decrement(ref followers);
-                await ApiRouter.WriteAsync(context, StatusCodes.Status429TooManyRequests, new ErrorResponse("Too many followers",
-                    $"At most {MaxFollowers} clients can follow the logs at once; try again when one has disconnected."), ApiJson.Api.ErrorResponse);
-                return;
-            }
         }
         catch (QueryException invalid)
         {
             await ApiRouter.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("Invalid parameter", invalid.Message), ApiJson.Api.ErrorResponse);
             return;
         }
-
+        if (!query.Follow)
+        {
+            await ReadAsync(context, query);
+            return;
+        }
         try
         {
-            try
+            if (Interlocked.Increment(ref followers) > MaxFollowers)
             {
-                reader = JournalReader.Open(JournalHandle.OpenLocal(), options.Unit, query, context.RequestAborted);
-            }
-            catch (QueryException invalid)
-            {
-                await ApiRouter.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("Invalid parameter", invalid.Message), ApiJson.Api.ErrorResponse);
+                await ApiRouter.WriteAsync(context, StatusCodes.Status429TooManyRequests, new ErrorResponse("Too many followers",
+                    $"At most {MaxFollowers} clients can follow the logs at once; try again when one has disconnected."), ApiJson.Api.ErrorResponse);
                 return;
             }
-            catch (JournalException failure)
-            {
-                logger.LogError("GET /logs: {Reason}", failure.Message);
-                await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError, new ErrorResponse("Failed to read the journal", failure.Message), ApiJson.Api.ErrorResponse);
-                return;
-            }
-            var formatter = new ShortFormatter(TimeZoneInfo.Local);
-            if (query.Follow)
-            {
-                await FollowAsync(context, reader, new FollowEvents(formatter, query.Json));
-                return;
-            }
-            using (reader)
-            {
-                context.Response.ContentType = "application/json; charset=utf-8";
-                var body = context.Response.BodyWriter;
-                var service = options.Unit;
-                await (query.Json
-                    ? LogsOutput.WriteEntriesAsync(body, reader, service, query.Lines, context.RequestAborted)
-                    : LogsOutput.WriteTextAsync(body, reader, formatter, service, query.Lines, context.RequestAborted));
-            }
+            await FollowAsync(context, query);
         }
         finally
         {
-            if (query.Follow)
-                Interlocked.Decrement(ref followers);
+            Interlocked.Decrement(ref followers);
         }
     }
 
+    /// <summary>Opens a journal handle for this request and positions it, or answers 400/500 and returns null.</summary>
+    async Task<JournalReader?> OpenAsync(HttpContext context, JournalQuery query)
+    {
+        try
+        {
+            return JournalReader.Open(JournalHandle.OpenLocal(), options.Unit, query, context.RequestAborted);
+        }
+        catch (QueryException invalid)
+        {
+            await ApiRouter.WriteAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse("Invalid parameter", invalid.Message), ApiJson.Api.ErrorResponse);
+        }
+        catch (JournalException failure)
+        {
+            logger.LogError("GET /logs: {Reason}", failure.Message);
+            await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError, new ErrorResponse("Failed to read the journal", failure.Message), ApiJson.Api.ErrorResponse);
+        }
+        return null;
+    }
+
+    /// <summary>One JSON answer: the text or the entries, streamed as they are read.</summary>
+    async Task ReadAsync(HttpContext context, JournalQuery query)
+    {
+        using var reader = await OpenAsync(context, query);
+        if (reader is null)
+            return;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var body = context.Response.BodyWriter;
+        await (query.Json
+            ? LogsOutput.WriteEntriesAsync(body, reader, options.Unit, query.Lines, context.RequestAborted)
+            : LogsOutput.WriteTextAsync(body, reader, new ShortFormatter(TimeZoneInfo.Local), options.Unit, query.Lines, context.RequestAborted));
+    }
+
     /// <summary>
-    /// Streams events until the client leaves or the manager stops, flushing as soon as no further event is ready
+    /// Opens the journal, then streams events until the client leaves or the manager stops, flushing as soon as no further event is ready
     /// (so none waits in a buffer), with a heartbeat comment every 15 s. Returns only after the follower thread has
     /// exited and closed its journal handle.
     /// </summary>
-    async Task FollowAsync(HttpContext context, JournalReader reader, FollowEvents events)
+    async Task FollowAsync(HttpContext context, JournalQuery query)
     {
+        if (await OpenAsync(context, query) is not { } reader)
+            return;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var events = new FollowEvents(new ShortFormatter(TimeZoneInfo.Local), query.Json);
         var follower = JournalFollower.Start(reader, events.Render, stop.Token);
         var response = context.Response;
         var body = response.BodyWriter;

@@ -32,10 +32,12 @@ public sealed class EventStream : IAsyncDisposable
     /// <summary>The next event or comment; null when the server ended the stream.</summary>
     public async Task<ServerSentEvent?> ReadAsync(TimeSpan timeout)
     {
+        if (reader is null)
+            throw new InvalidOperationException($"Not an event stream: {(int)Status} {await response.Content.ReadAsStringAsync()}");
         using var deadline = new CancellationTokenSource(timeout);
         string? id = null, comment = null;
         var data = new List<string>();
-        while (await reader!.ReadLineAsync(deadline.Token) is { } line)
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
         {
             if (line.Length == 0)
             {

@@ -92,6 +92,8 @@ public class LogsFollowTests(HubSandbox sandbox)
         await sandbox.SystemctlAsync("start", Hub);
         var pid = await sandbox.PropertyAsync(hub.UnitName, "MainPID");
         await hub.GetAsync("/logs?lines=1");
+        // Followers of earlier tests count until the manager has noticed their clients left.
+        await EventuallyAsync(async () => (await sandbox.JournalResourcesAsync(pid)).FollowerThreads == 0, "no followers left from earlier tests");
         var before = await sandbox.JournalResourcesAsync(pid);
         var follow = new Uri(hub.BaseAddress, "/logs?follow=true&lines=1");
 
