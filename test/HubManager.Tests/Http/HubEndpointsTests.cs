@@ -12,18 +12,11 @@ namespace HubManager.Tests.Http;
 [NotInParallel(nameof(HubEndpointsTests))]
 public class HubEndpointsTests(HubSandbox sandbox)
 {
-    static ManagerUnderTest? manager;
-
-    async Task<ManagerUnderTest> ManagerAsync()
-    {
-        sandbox.RequireRoot();
-        return manager ??= await sandbox.StartManagerAsync();
-    }
 
     [Test]
     public async Task Status_while_stopped_reports_inactive_and_the_installed_version()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("stop", HubSandbox.HubUnit);
 
         var (status, body) = await hub.GetAsync("/status");
@@ -42,7 +35,7 @@ public class HubEndpointsTests(HubSandbox sandbox)
     [Test]
     public async Task Start_answers_once_the_job_is_done_and_status_is_already_running()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("stop", HubSandbox.HubUnit);
 
         var (startStatus, started) = await hub.PostAsync("/start");
@@ -62,7 +55,7 @@ public class HubEndpointsTests(HubSandbox sandbox)
     [Test]
     public async Task Stop_leaves_the_unit_inactive()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("start", HubSandbox.HubUnit);
 
         var (stopStatus, stopped) = await hub.PostAsync("/stop");
@@ -77,7 +70,7 @@ public class HubEndpointsTests(HubSandbox sandbox)
     [Test]
     public async Task Restart_replaces_the_main_process()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("start", HubSandbox.HubUnit);
         var before = (await hub.GetAsync("/status")).Body.GetProperty("mainPid").GetInt32();
 
@@ -93,7 +86,7 @@ public class HubEndpointsTests(HubSandbox sandbox)
     [Test]
     public async Task Version_is_read_fresh_from_package_json()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         var manifest = Path.Combine(sandbox.InstallDir, "package.json");
         var original = await File.ReadAllTextAsync(manifest);
         try
@@ -119,7 +112,7 @@ public class HubEndpointsTests(HubSandbox sandbox)
     [Test]
     public async Task Unknown_paths_and_wrong_methods_get_json_sentences()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
 
         var (missingStatus, missing) = await hub.GetAsync("/nope");
         using var wrongMethod = await hub.SendAsync(HttpMethod.Get, "/restart");
@@ -137,7 +130,7 @@ public class HubEndpointsTests(HubSandbox sandbox)
     [Test]
     public async Task Fifty_concurrent_mixed_requests_all_finish_and_agree_with_systemd()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         string[] paths = ["/status", "/start", "/version", "/restart", "/status", "/stop", "/status", "/start", "/version", "/status"];
 
         var requests = Enumerable.Range(0, 50).Select(async i =>

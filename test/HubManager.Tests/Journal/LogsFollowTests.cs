@@ -16,18 +16,11 @@ namespace HubManager.Tests.Journal;
 public class LogsFollowTests(HubSandbox sandbox)
 {
     const string Hub = HubSandbox.HubUnit;
-    static ManagerUnderTest? manager;
-
-    async Task<ManagerUnderTest> ManagerAsync()
-    {
-        sandbox.RequireRoot();
-        return manager ??= await sandbox.StartManagerAsync();
-    }
 
     [Test]
     public async Task Follow_delivers_a_new_line_within_500_ms_as_journalctl_prints_it()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("start", Hub);
 
         await using var json = await EventStream.OpenAsync(new Uri(hub.BaseAddress, "/logs?follow=true&format=json&lines=1"));
@@ -88,7 +81,7 @@ public class LogsFollowTests(HubSandbox sandbox)
     [Test]
     public async Task The_17th_follower_gets_429_and_followers_that_leave_leave_no_handles_or_threads()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("start", Hub);
         var pid = await sandbox.PropertyAsync(hub.UnitName, "MainPID");
         await hub.GetAsync("/logs?lines=1");

@@ -14,18 +14,11 @@ namespace HubManager.Tests.Journal;
 public class LogsTests(HubSandbox sandbox)
 {
     const string Hub = HubSandbox.HubUnit;
-    static ManagerUnderTest? manager;
-
-    async Task<ManagerUnderTest> ManagerAsync()
-    {
-        sandbox.RequireRoot();
-        return manager ??= await sandbox.StartManagerAsync();
-    }
 
     [Test]
     public async Task Lines_5_equal_journalctl_n_5()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("start", Hub);
         await EventuallyAsync(async () => Lines(await sandbox.JournalctlAsync(Hub, "-n", "5")).Count(l => l.Contains(" tick ")) == 5, "five ticks in the journal");
 
@@ -45,7 +38,7 @@ public class LogsTests(HubSandbox sandbox)
     [Test]
     public async Task Systemds_own_lines_about_the_unit_are_included_as_journalctl_shows_them()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("restart", Hub);
         await EventuallyAsync(async () => (await sandbox.JournalctlAsync(Hub, "-n", "3")).Contains("listening on"), "the hub's start-up line");
         await sandbox.SystemctlAsync("stop", Hub); // a quiet unit: both reads see the same journal
@@ -64,7 +57,7 @@ public class LogsTests(HubSandbox sandbox)
     [Test]
     public async Task Json_entries_describe_the_hubs_lines()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
         await sandbox.SystemctlAsync("start", Hub);
         await EventuallyAsync(async () => (await sandbox.JournalctlAsync(Hub, "-n", "1")).Contains(" tick "), "a tick");
 
@@ -85,7 +78,7 @@ public class LogsTests(HubSandbox sandbox)
     [Test]
     public async Task Bad_parameters_get_400_with_a_sentence_naming_the_limit()
     {
-        var hub = await ManagerAsync();
+        var hub = await sandbox.DefaultManagerAsync();
 
         var (lines, linesBody) = await hub.GetAsync("/logs?lines=10001");
         var (format, _) = await hub.GetAsync("/logs?format=xml");

@@ -15,8 +15,10 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
     public const string HubUnit = "ai-hub.service";
     const string UnitDir = "/run/systemd/system";
 
+    readonly SemaphoreSlim defaultManagerGate = new(1, 1);
     string? stateDir;
     int managers;
+    ManagerUnderTest? defaultManager;
 
     /// <summary>Host directory bound at the same path inside the sandbox; files written here are seen by both.</summary>
     public string Exchange { get; private set; } = "";
@@ -82,6 +84,21 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
     {
         await File.WriteAllTextAsync($"/proc/{Pid}/root{UnitDir}/{name}", text.ReplaceLineEndings("\n") + "\n");
         await SystemctlAsync("daemon-reload");
+    }
+
+    /// <summary>The class's everyday manager on <c>ai-hub.service</c>, started on first use; skips the test without root.</summary>
+    public async Task<ManagerUnderTest> DefaultManagerAsync()
+    {
+        RequireRoot();
+        await defaultManagerGate.WaitAsync();
+        try
+        {
+            return defaultManager ??= await StartManagerAsync();
+        }
+        finally
+        {
+            defaultManagerGate.Release();
+        }
     }
 
     /// <summary>
