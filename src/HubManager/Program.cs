@@ -1,6 +1,7 @@
 using HubManager.Hosting;
 using HubManager.Http;
 using HubManager.Systemd;
+using HubManager.Updates;
 
 CommandLine commandLine;
 HubManagerOptions options;
@@ -22,6 +23,8 @@ try
         .AddEnvironmentVariables("HUBMANAGER_")
         .AddCommandLine(commandLine.ConfigurationArgs);
     options = HubManagerOptions.Load(configuration);
+    if (options.Nas.Url is not null && InstallFilesystem.Problem(options.StateDir, options.InstallDir) is { } notAtomic)
+        throw new ConfigurationException("StateDir", notAtomic);
 }
 catch (Exception invalid) when (invalid is ConfigurationException or InvalidDataException or FormatException)
 {
@@ -57,12 +60,23 @@ builder.Services.AddSingleton<HubEndpoints>();
 builder.Services.AddSingleton<LogsEndpoint>();
 builder.Services.AddSingleton<RequestGuard>();
 builder.Services.AddSingleton<ApiRouter>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(options.Update);
+builder.Services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
+builder.Services.AddSingleton(new UpdateJournal(options.StateDir));
+builder.Services.AddSingleton<UpdateProgress>();
+builder.Services.AddSingleton<HealthGate>();
+builder.Services.AddSingleton<UpdateTransaction>();
+builder.Services.AddSingleton<Updater>();
+builder.Services.AddSingleton<UpdateEndpoints>();
+builder.Services.AddHostedService<UpdateRecovery>();
 builder.Services.AddHostedService<SystemdWatchdog>();
 
 var app = builder.Build();
 var router = app.Services.GetRequiredService<ApiRouter>();
 app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
 app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
+app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
 app.Run(router.DispatchAsync);
 
 try

@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.Text.Json;
+using HubManager.Updates;
+
+namespace HubManager.Http;
+
+/// <summary>
+/// <c>POST /update {"version", "force"}</c> (starts an update in the background), <c>GET /update</c> (its state,
+/// kept across restarts) and <c>POST /rollback</c> (back to the newest backup, answered once the health gate
+/// has spoken). The request is checked completely — JSON content type (415), at most 64 KiB (413), a semantic
+/// version (400) — before anything reaches the NAS.
+/// </summary>
+public sealed class UpdateEndpoints(Updater updater)
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public void MapTo(ApiRouter router) => router
+        .Map("POST", "/update", UpdateAsync)
+        .Map("GET", "/update", StatusAsync)
+        .Map("POST", "/rollback", RollbackAsync);
+
+    async Task UpdateAsync(HttpContext context)
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            await Refuse(context, StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json");
+            return;
+        }
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            await Refuse(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than {MaxBodyBytes / 1024} KiB");
+            return;
+        }
+        var body = await ReadBodyAsync(context);
+        if (body is null)
+        {
+            await Refuse(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than {MaxBodyBytes / 1024} KiB");
+            return;
+        }
+        string? version;
+        bool force;
+        try
+        {
+            (version, force) = ParseRequest(body);
+        }
+        catch (JsonException invalid)
+        {
+            await Refuse(context, StatusCodes.Status400BadRequest, $"the body must be a JSON object such as {{\"version\": \"2.0.11\"}}: {invalid.Message}");
+            return;
+        }
+        if (!ReleaseVersion.IsValid(version))
+        {
+            await Refuse(context, StatusCodes.Status400BadRequest, ReleaseVersion.Problem(version));
+            return;
+        }
+        var (status, response) = updater.StartUpdate(version!, force);
+        await ApiRouter.WriteAsync(context, status, response, UpdateJson.Api.UpdateResponse);
+    }
+
+    Task StatusAsync(HttpContext context) =>
+        ApiRouter.WriteAsync(context, StatusCodes.Status200OK, updater.Status, UpdateJson.Api.UpdateStatus);
+
+    async Task RollbackAsync(HttpContext context)
+    {
+        var (status, response) = await updater.RollbackAsync();
+        await ApiRouter.WriteAsync(context, status, response, UpdateJson.Api.UpdateResponse);
+    }
+
+    /// <summary>Reads at most <see cref="MaxBodyBytes"/>; null when the body is longer (a chunked body has no Content-Length to refuse early).</summary>
+    static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        while (true)
+        {
+            var memory = buffer.GetMemory(4096);
+            var read = await context.Request.Body.ReadAsync(memory, context.RequestAborted);
+            if (read == 0)
+                return buffer.WrittenSpan.ToArray();
+            buffer.Advance(read);
+            if (buffer.WrittenCount > MaxBodyBytes)
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the top-level <c>version</c> (a string, else null so that the refusal names it) and <c>force</c>;
+    /// other members are ignored. Throws <see cref="JsonException"/> for a body that is not a JSON object.
+    /// </summary>
+    public static (string? Version, bool Force) ParseRequest(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new JsonException("not a JSON object");
+        string? version = null;
+        var force = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isVersion = reader.ValueTextEquals("version"u8);
+            var isForce = reader.ValueTextEquals("force"u8);
+            reader.Read();
+            if (isVersion)
+                // A number or other non-string is kept as its JSON text, so that the 400 quotes what was sent.
+                version = reader.TokenType switch
+                {
+                    JsonTokenType.String => reader.GetString(),
+                    JsonTokenType.Null => null,
+                    JsonTokenType.StartObject or JsonTokenType.StartArray => "(a JSON object or array)",
+                    _ => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+                };
+            else if (isForce && reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                force = reader.GetBoolean();
+            else
+                reader.Skip();
+            if (isVersion && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                reader.Skip();
+        }
+        // Reading to the end makes trailing garbage ("{} x") an error rather than ignored.
+        while (reader.Read())
+        {
+        }
+        return (version, force);
+    }
+
+    static Task Refuse(HttpContext context, int status, string error) =>
+        ApiRouter.WriteAsync(context, status, new UpdateResponse(false, Error: error), UpdateJson.Api.UpdateResponse);
+}

@@ -1,0 +1,50 @@
+namespace HubManager.Updates;
+
+/// <summary>
+/// The start-up check that updates can be atomic: the staging tree and backups live in <c>StateDir</c>, and
+/// rename(2) between it and <c>InstallDir</c> only works within one mount (not just one device: two bind mounts
+/// of the same disk refuse it too, with EXDEV). So the check renames a probe file there and back.
+/// </summary>
+public static class InstallFilesystem
+{
+    /// <summary>Null when fine (or when <c>InstallDir</c> does not exist yet), else the sentence an operator needs.</summary>
+    public static string? Problem(string stateDir, string installDir)
+    {
+        if (!Directory.Exists(installDir))
+            return null;
+        var probe = Path.Combine(stateDir, $".rename-probe-{Environment.ProcessId}");
+        var there = Path.Combine(installDir, $".hub-manager-rename-probe-{Environment.ProcessId}");
+        try
+        {
+            new UpdateJournal(stateDir).EnsureStateDir();
+            File.WriteAllBytes(probe, []);
+            Posix.RenameNoReplace(probe, there);
+            Posix.RenameNoReplace(there, probe);
+            return null;
+        }
+        catch (IOException failure) when (failure.HResult == Posix.EXDEV)
+        {
+            return $"'{stateDir}' is not on the same filesystem (mount) as InstallDir '{installDir}', so a release cannot be renamed into place atomically; put StateDir on the install filesystem";
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot rename a file between '{stateDir}' and InstallDir '{installDir}': {failure.Message}";
+        }
+        finally
+        {
+            TryDelete(probe);
+            TryDelete(there);
+        }
+    }
+
+    static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,325 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using HubManager.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace HubManager.Updates;
+
+/// <summary>The NAS did not hand over the package; the message says what it answered, never a secret.</summary>
+public sealed class NasException(string message) : Exception(message);
+
+/// <summary>
+/// Talks to the NAS that holds release packages: a File Browser server (<c>Nas:Auth=filebrowser</c>: log in at
+/// <c>/api/login</c>, send the raw JWT as <c>X-Auth</c>, reuse it until its <c>exp</c> or an
+/// <c>X-Renew-Token: true</c>, log in again once on a 401, and treat File Browser's 202 on <c>/api/raw</c> as
+/// "no download permission"), a plain web server with HTTP basic auth, or one with no auth.
+/// Every request goes through a Microsoft.Extensions.Http.Resilience pipeline that retries network errors,
+/// 408, 429 and 5xx with jittered exponential backoff within a total time bound; 403 and 404 are answers, not
+/// accidents, and are never retried. The password and the token never reach a log line or an exception.
+/// </summary>
+public sealed class NasClient : IDisposable
+{
+    /// <summary>The retry policy's knobs; tests shorten the delays.</summary>
+    public sealed record RetryPolicy(int MaxRetries, TimeSpan FirstDelay, TimeSpan MaxDelay, TimeSpan TotalTimeout)
+    {
+        public static RetryPolicy Default { get; } = new(5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>A token this close to its <c>exp</c> is not reused: the download could outlive it.</summary>
+    static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(30);
+
+    readonly NasOptions nas;
+    readonly HttpClient http;
+    readonly ILogger logger;
+    readonly TimeProvider time;
+    readonly SemaphoreSlim loginGate = new(1, 1);
+    string? token;
+    DateTimeOffset tokenExpires;
+
+    public NasClient(NasOptions nas, ILogger<NasClient> logger)
+        : this(nas, logger, CreateHandler(RetryPolicy.Default), TimeProvider.System) { }
+
+    public NasClient(NasOptions nas, ILogger logger, HttpMessageHandler handler, TimeProvider time)
+    {
+        this.nas = nas;
+        this.logger = logger;
+        this.time = time;
+        // No HttpClient.Timeout: a large package may take long; stalls are caught per read by ReleaseDownload.
+        http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>The resilience pipeline around a socket handler that never follows redirects (they could carry X-Auth elsewhere).</summary>
+    public static HttpMessageHandler CreateHandler(RetryPolicy policy)
+    {
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddTimeout(policy.TotalTimeout)
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                // The default predicate: HttpRequestException, timeouts, 408, 429 and 5xx; never 403 or 404.
+                MaxRetryAttempts = policy.MaxRetries,
+                Delay = policy.FirstDelay,
+                MaxDelay = policy.MaxDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .Build();
+        return new ResilienceHandler(pipeline)
+        {
+            InnerHandler = new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                ConnectTimeout = TimeSpan.FromSeconds(15),
+                AutomaticDecompression = DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            },
+        };
+    }
+
+    /// <summary>True when <c>Nas:Url</c> is set; without it there is nowhere to update from.</summary>
+    public bool Configured => nas.Url is not null;
+
+    /// <summary>The package's URL: <c>Nas:Url</c> followed by <c>Nas:PackagePath</c> with <c>{version}</c> filled in.</summary>
+    public Uri PackageUri(string version)
+    {
+        var baseUrl = (nas.Url ?? throw new NasException("updates are not configured: set Nas:Url")).AbsoluteUri.TrimEnd('/');
+        var path = nas.PackagePath.Replace("{version}", Uri.EscapeDataString(version), StringComparison.Ordinal);
+        return new Uri(baseUrl + (path.StartsWith('/') ? path : "/" + path));
+    }
+
+    /// <summary>
+    /// GETs <paramref name="uri"/> (from byte <paramref name="from"/> with <c>If-Range</c> when resuming), answering
+    /// once headers are in. Handles authentication (one fresh login on a 401) and refuses File Browser's 202.
+    /// Other statuses are left to the caller, who knows whether a 404 is fatal (package) or fine (sidecar).
+    /// </summary>
+    public async Task<HttpResponseMessage> GetAsync(Uri uri, long from, string? ifRange, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (from > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(from, null);
+                if (ifRange is not null)
+                    request.Headers.TryAddWithoutValidation("If-Range", ifRange);
+            }
+            await AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.Headers.TryGetValues("X-Renew-Token", out var renew) && renew.Contains("true", StringComparer.OrdinalIgnoreCase))
+                token = null; // File Browser wants a fresh token; the next request logs in again.
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                response.Dispose();
+                if (nas.Auth == "filebrowser" && attempt == 0)
+                {
+                    logger.LogInformation("The NAS answered 401 (token expired or revoked); logging in again");
+                    token = null;
+                    continue;
+                }
+                throw new NasException($"the NAS refused the credentials for {uri.AbsolutePath} (401 Unauthorized)");
+            }
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                response.Dispose();
+                throw new NasException($"the NAS user '{nas.Username}' may not download {uri.AbsolutePath} (File Browser answered 202 instead of the file: no download permission)");
+            }
+            return response;
+        }
+    }
+
+    /// <summary>
+    /// The SHA-256 from <c>{package}.sha256</c> (sha256sum format: "hex  name", or a SHA256SUMS-style list),
+    /// or null when the NAS has no such file.
+    /// </summary>
+    public async Task<string?> GetChecksumAsync(Uri packageUri, string fileName, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(packageUri.AbsoluteUri + ".sha256");
+        using var response = await GetAsync(uri, 0, null, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
+        EnsureSuccess(response, uri);
+        if (response.Content.Headers.ContentLength > 64 * 1024)
+            throw new NasException($"{uri.AbsolutePath} is larger than 64 KiB; it is not a checksum file");
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return ChecksumFile.Find(text, fileName) ?? throw new NasException($"{uri.AbsolutePath} holds no SHA-256 for {fileName}");
+    }
+
+    /// <summary>Throws a <see cref="NasException"/> naming the status for anything but 200/206.</summary>
+    public static void EnsureSuccess(HttpResponseMessage response, Uri uri)
+    {
+        if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PartialContent)
+            return;
+        var status = (int)response.StatusCode;
+        throw response.StatusCode switch
+        {
+            HttpStatusCode.NotFound => new NasException($"{uri.AbsolutePath} is not on the NAS (404 Not Found)"),
+            HttpStatusCode.Forbidden => new NasException($"the NAS refused access to {uri.AbsolutePath} (403 Forbidden)"),
+            _ => new NasException($"the NAS answered {status} {response.ReasonPhrase} for {uri.AbsolutePath}"),
+        };
+    }
+
+    async Task AuthenticateAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        switch (nas.Auth)
+        {
+            case "none":
+                return;
+            case "basic":
+                var pair = Encoding.UTF8.GetBytes($"{RequireUsername()}:{NasPassword.Read(nas)}");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));
+                return;
+            default:
+                request.Headers.TryAddWithoutValidation("X-Auth", await TokenAsync(cancellationToken).ConfigureAwait(false));
+                return;
+        }
+    }
+
+    async Task<string> TokenAsync(CancellationToken cancellationToken)
+    {
+        if (token is { } current && time.GetUtcNow() < tokenExpires - ExpiryMargin)
+            return current;
+        await loginGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (token is { } other && time.GetUtcNow() < tokenExpires - ExpiryMargin)
+                return other;
+            var fresh = await LoginAsync(cancellationToken).ConfigureAwait(false);
+            tokenExpires = Jwt.Expiry(fresh) ?? DateTimeOffset.MaxValue;
+            return token = fresh;
+        }
+        finally
+        {
+            loginGate.Release();
+        }
+    }
+
+    async Task<string> LoginAsync(CancellationToken cancellationToken)
+    {
+        var uri = new Uri(nas.Url!.AbsoluteUri.TrimEnd('/') + "/api/login");
+        var body = new MemoryStream();
+        using (var json = new Utf8JsonWriter(body))
+        {
+            json.WriteStartObject();
+            json.WriteString("username", RequireUsername());
+            json.WriteString("password", NasPassword.Read(nas));
+            json.WriteString("recaptcha", "");
+            json.WriteEndObject();
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Forbidden)
+            throw new NasException($"the NAS refused the login of '{nas.Username}' (403: wrong username or password)");
+        if (!response.IsSuccessStatusCode)
+            throw new NasException($"the NAS login at {uri.AbsolutePath} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        // File Browser answers the bare JWT as text/plain; some versions quote it.
+        var jwt = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim().Trim('"').Trim();
+        if (jwt.Length == 0 || jwt.Any(c => c <= ' ' || c > '~'))
+            throw new NasException($"the NAS login at {uri.AbsolutePath} did not answer a token");
+        logger.LogInformation("Logged in to the NAS at {Url} as {User}", nas.Url, nas.Username);
+        return jwt;
+    }
+
+    string RequireUsername() =>
+        string.IsNullOrEmpty(nas.Username) ? throw new NasException($"Nas:Username is required for Nas:Auth={nas.Auth}") : nas.Username;
+
+    public void Dispose() => http.Dispose();
+
+    /// <summary>The <c>exp</c> claim of a JWT, read without verifying it (the NAS verifies its own tokens).</summary>
+    public static class Jwt
+    {
+        public static DateTimeOffset? Expiry(string jwt)
+        {
+            var parts = jwt.Split('.');
+            if (parts.Length != 3)
+                return null;
+            try
+            {
+                var payload = parts[1].Replace('-', '+').Replace('_', '/');
+                payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
+                var reader = new Utf8JsonReader(Convert.FromBase64String(payload));
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                    return null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isExp = reader.ValueTextEquals("exp"u8);
+                    reader.Read();
+                    if (isExp && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var seconds))
+                        return DateTimeOffset.FromUnixTimeSeconds(seconds);
+                    reader.Skip();
+                }
+            }
+            catch (Exception invalid) when (invalid is FormatException or JsonException or ArgumentOutOfRangeException)
+            {
+            }
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// Where the NAS password comes from, first found wins: <c>Nas:Password</c>, the first line of
+/// <c>Nas:PasswordFile</c>, the systemd credential <c>nas-password</c> (<c>$CREDENTIALS_DIRECTORY/nas-password</c>,
+/// for <c>LoadCredential=</c>). Files are read at each login so that a rotated password is picked up.
+/// </summary>
+public static class NasPassword
+{
+    public const string CredentialName = "nas-password";
+
+    public static string Read(NasOptions nas)
+    {
+        if (!string.IsNullOrEmpty(nas.Password))
+            return nas.Password;
+        if (nas.PasswordFile is { } file)
+            return FirstLine(file, "Nas:PasswordFile");
+        try
+        {
+            if (SystemdCredentials.Read(CredentialName) is { } credential)
+                return credential;
+        }
+        catch (Exception unreadable) when (unreadable is IOException or UnauthorizedAccessException or ConfigurationException)
+        {
+            throw new NasException($"cannot read the credential {CredentialName}: {unreadable.Message}");
+        }
+        throw new NasException($"no NAS password: set Nas:Password or Nas:PasswordFile, or pass the credential {CredentialName} (LoadCredential=)");
+    }
+
+    static string FirstLine(string path, string what)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            return reader.ReadLine() ?? "";
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            throw new NasException($"cannot read the NAS password from {what} ({path}): {failure.Message}");
+        }
+    }
+}
+
+/// <summary>Reads sha256sum output: "HEX  name", "HEX *name", or a bare HEX.</summary>
+public static class ChecksumFile
+{
+    public static string? Find(string text, string fileName)
+    {
+        foreach (var rawLine in text.Split('\n'))
+        {
+            var line = rawLine.Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+                continue;
+            var split = line.IndexOfAny([' ', '\t']);
+            var hex = split < 0 ? line : line[..split];
+            var name = split < 0 ? null : line[(split + 1)..].TrimStart().TrimStart('*');
+            if (hex.Length != 64 || !hex.All(Uri.IsHexDigit))
+                continue;
+            if (name is null || name.Length == 0 || Path.GetFileName(name) == fileName)
+                return hex.ToLowerInvariant();
+        }
+        return null;
+    }
+}

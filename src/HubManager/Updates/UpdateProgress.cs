@@ -1,0 +1,143 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting.Systemd;
+
+namespace HubManager.Updates;
+
+/// <summary>
+/// The current update's status, told three ways: kept in memory for <c>GET /update</c>, persisted to
+/// <c>StateDir/update-state.json</c> at every phase change (byte counts are not worth an fsync each),
+/// and sent to systemd as <c>STATUS=</c> so that <c>systemctl status</c> shows the progress
+/// (throttled to one message a second while downloading).
+/// </summary>
+public sealed class UpdateProgress
+{
+    static readonly TimeSpan NotifyEvery = TimeSpan.FromSeconds(1);
+
+    readonly UpdateJournal journal;
+    readonly ISystemdNotifier? notifier;
+    readonly ILogger<UpdateProgress> logger;
+    readonly TimeProvider time;
+    readonly Lock gate = new();
+    UpdateStatus current;
+    DateTimeOffset lastNotified;
+
+    public UpdateProgress(UpdateJournal journal, IServiceProvider services, ILogger<UpdateProgress> logger, TimeProvider time)
+    {
+        this.journal = journal;
+        this.logger = logger;
+        this.time = time;
+        notifier = services.GetService<ISystemdNotifier>() is { IsEnabled: true } enabled ? enabled : null;
+        current = journal.ReadStatus();
+    }
+
+    public UpdateStatus Current
+    {
+        get
+        {
+            lock (gate)
+                return current;
+        }
+    }
+
+    /// <summary>A new update or rollback: running, from its first phase.</summary>
+    public void Begin(string version, string? previousVersion, string phase)
+    {
+        Save(new UpdateStatus
+        {
+            State = UpdateState.Running,
+            Version = version,
+            PreviousVersion = previousVersion,
+            Phase = phase,
+            StartedAt = time.GetUtcNow(),
+        });
+        Notify($"Updating hub to {version}: {Describe(phase)}");
+    }
+
+    /// <summary>A phase boundary: persisted, logged (one line per phase) and shown in <c>systemctl status</c>.</summary>
+    public void Phase(string phase, string? detail = null)
+    {
+        UpdateStatus now;
+        lock (gate)
+            now = current = current with { Phase = phase };
+        Persist(now);
+        logger.LogInformation("Update to {Version}: {Phase}", now.Version, detail ?? Describe(phase));
+        Notify($"Updating hub to {now.Version}: {Describe(phase)}");
+    }
+
+    /// <summary>Download progress, called for every chunk read.</summary>
+    public void Downloaded(long bytes, long? total)
+    {
+        UpdateStatus now;
+        lock (gate)
+            now = current = current with { BytesDownloaded = bytes, BytesTotal = total };
+        var clock = time.GetUtcNow();
+        if (clock - lastNotified < NotifyEvery && bytes != total)
+            return;
+        lastNotified = clock;
+        Notify(DownloadStatus(now.Version, bytes, total));
+    }
+
+    /// <summary>The sentence <c>systemctl status</c> shows while downloading, e.g. "downloading 45% (12.3/27.1 MiB)".</summary>
+    public static string DownloadStatus(string? version, long bytes, long? total) =>
+        total is > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"Updating hub to {version}: downloading {bytes * 100 / total.Value}% ({bytes / 1048576.0:0.0}/{total.Value / 1048576.0:0.0} MiB)")
+            : string.Create(CultureInfo.InvariantCulture, $"Updating hub to {version}: downloading {bytes / 1048576.0:0.0} MiB");
+
+    /// <summary>The end: state, error and the hub's journal lines (when a release was judged unhealthy).</summary>
+    public void Finish(string state, string? error, IReadOnlyList<string>? hubJournal = null)
+    {
+        UpdateStatus now;
+        lock (gate)
+            now = current = current with
+            {
+                State = state,
+                Phase = null,
+                Error = error,
+                FinishedAt = time.GetUtcNow(),
+                Journal = hubJournal ?? current.Journal,
+            };
+        Persist(now);
+        Notify(state switch
+        {
+            UpdateState.Succeeded => $"Hub updated to {now.Version}",
+            UpdateState.RolledBack when error is null => $"Hub rolled back to {now.PreviousVersion}",
+            UpdateState.RolledBack => $"Update to {now.Version} rolled back: {error}",
+            _ => $"Update to {now.Version} failed: {error}",
+        });
+    }
+
+    /// <summary>Replaces the status wholesale (recovery restores the one the journal describes).</summary>
+    public void Save(UpdateStatus status)
+    {
+        lock (gate)
+            current = status;
+        Persist(status);
+    }
+
+    void Persist(UpdateStatus status)
+    {
+        try
+        {
+            journal.EnsureStateDir();
+            journal.WriteStatus(status);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            // The update itself must not fail because its report could not be saved.
+            logger.LogWarning("Cannot save the update status to {File}: {Reason}", journal.StateFile, failure.Message);
+        }
+    }
+
+    void Notify(string text) => notifier?.Notify(new ServiceState("STATUS=" + text.ReplaceLineEndings(" ")));
+
+    static string Describe(string phase) => phase switch
+    {
+        UpdatePhase.Download => "downloading",
+        UpdatePhase.Verify => "verifying",
+        UpdatePhase.Install => "installing",
+        UpdatePhase.Restart => "restarting the hub",
+        UpdatePhase.Health => "checking the hub's health",
+        UpdatePhase.Rollback => "rolling back",
+        _ => phase,
+    };
+}

@@ -1,0 +1,268 @@
+using System.IO.Compression;
+using HubManager.Hosting;
+using HubManager.Systemd;
+using Microsoft.Extensions.Hosting.Systemd;
+
+namespace HubManager.Updates;
+
+/// <summary>
+/// Runs updates and rollbacks, one at a time, and keeps <see cref="Status"/>. An update is:
+/// download (NAS → SHA-256 → gzip → tar → strict extractor into <c>StateDir/txn/tree</c>), verify (checksum,
+/// <c>package.json</c> version, <c>dist/</c>), then the transaction in <see cref="UpdateTransaction"/>:
+/// intent journal, swap, restart, health gate, and commit (keep a backup) or roll back.
+/// Until the intent journal is written the live install is untouched, so any failure before it only deletes
+/// the staging tree. A rollback is the same transaction with a backup's tree as the other side.
+/// </summary>
+public sealed class Updater
+{
+    readonly HubManagerOptions options;
+    readonly NasClient nas;
+    readonly UpdateJournal journal;
+    readonly UpdateTransaction transaction;
+    readonly UpdateProgress progress;
+    readonly IHostApplicationLifetime lifetime;
+    readonly ILogger<Updater> logger;
+    readonly UnitStatusCache unitStatus;
+    readonly Lock gate = new();
+    string? busy;
+
+    public Updater(HubManagerOptions options, NasClient nas, UpdateJournal journal, UpdateTransaction transaction, UpdateProgress progress,
+        UnitStatusCache unitStatus, IHostApplicationLifetime lifetime, ILogger<Updater> logger)
+    {
+        this.options = options;
+        this.nas = nas;
+        this.journal = journal;
+        this.transaction = transaction;
+        this.progress = progress;
+        this.unitStatus = unitStatus;
+        this.lifetime = lifetime;
+        this.logger = logger;
+        // Claimed before the first request can arrive: while recovery runs, nothing else may start.
+        if (RecoveryNeeded() is { } what)
+            busy = what;
+    }
+
+    /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
+    public UpdateStatus Status => progress.Current with { Backups = journal.Backups().Select(b => b.Version).ToList() };
+
+    /// <summary>Starts an update in the background; the answer says started, already there, or busy.</summary>
+    public (int Status, UpdateResponse Body) StartUpdate(string version, bool force)
+    {
+        if (!nas.Configured)
+            return (StatusCodes.Status503ServiceUnavailable, new UpdateResponse(false, Error: "updates are not configured: set Nas:Url"));
+        lock (gate)
+        {
+            if (busy is not null)
+                return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
+            var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
+            if (installed == version && !force)
+                return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub is already at version {version}"));
+            busy = $"update to {version}";
+            progress.Begin(version, installed, UpdatePhase.Download);
+            _ = Task.Run(() => RunUpdateAsync(version, installed, lifetime.ApplicationStopping));
+        }
+        return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub update to version {version} started"));
+    }
+
+    /// <summary>Rolls back to the newest backup and answers when the health gate has spoken.</summary>
+    public async Task<(int Status, UpdateResponse Body)> RollbackAsync()
+    {
+        Task<(int, UpdateResponse)> work;
+        lock (gate)
+        {
+            if (busy is not null)
+                return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
+            if (journal.Backups().FirstOrDefault() is not { } backup)
+                return (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: "there is no backup to roll back to"));
+            busy = $"rollback to {backup.Version}";
+            var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
+            progress.Begin(installed ?? "unknown", backup.Version, UpdatePhase.Rollback);
+            // Not the request's token: a caller hanging up must not leave a rollback half-way.
+            work = Task.Run(() => RunRollbackAsync(backup, installed, lifetime.ApplicationStopping));
+        }
+        return await work.ConfigureAwait(false);
+    }
+
+    /// <summary>Finishes or undoes whatever a previous manager process left (called once at start-up).</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (journal.ReadIntent() is { } intent)
+            {
+                logger.LogWarning("Found an unfinished {Kind} to {Version} (phase {Phase}); recovering", intent.Kind, intent.Version, intent.Phase);
+                await transaction.RecoverAsync(intent, cancellationToken).ConfigureAwait(false);
+            }
+            else if (progress.Current.State == UpdateState.Running)
+            {
+                // Killed before the intent journal: the live install was never touched.
+                UpdateJournal.DeleteTree(journal.Transaction);
+                var message = $"the manager stopped during the {progress.Current.Phase} phase; nothing was installed";
+                logger.LogWarning("Update to {Version}: {Message}", progress.Current.Version, message);
+                progress.Finish(UpdateState.Failed, message);
+            }
+            else if (Directory.Exists(journal.Transaction))
+                UpdateJournal.DeleteTree(journal.Transaction);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception failure)
+        {
+            logger.LogError("Recovering the interrupted update failed: {Reason}", failure.Message);
+            progress.Finish(UpdateState.Failed, $"recovery after a manager restart failed: {failure.Message}");
+        }
+        finally
+        {
+            lock (gate)
+                busy = null;
+        }
+    }
+
+    string? RecoveryNeeded()
+    {
+        try
+        {
+            if (journal.ReadIntent() is { } intent)
+                return $"recovery of the {intent.Kind} to {intent.Version}";
+        }
+        catch (InvalidDataException)
+        {
+            return "recovery of an unreadable update journal";
+        }
+        return progress.Current.State == UpdateState.Running ? $"recovery of the update to {progress.Current.Version}" : null;
+    }
+
+    async Task RunUpdateAsync(string version, string? installed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
+            journal.EnsureStateDir();
+            UpdateJournal.DeleteTree(journal.Transaction);
+            Directory.CreateDirectory(journal.StagedTree);
+            IReadOnlyList<string> entries;
+            try
+            {
+                entries = await DownloadAsync(version, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception failure)
+            {
+                // Nothing live was touched: drop the staging tree and say why.
+                UpdateJournal.DeleteTree(journal.Transaction);
+                var reason = failure switch
+                {
+                    OperationCanceledException when cancellationToken.IsCancellationRequested => "the manager is stopping",
+                    IOException io when io.HResult == Posix.ENOSPC || io.Message.Contains("No space left", StringComparison.Ordinal)
+                        => $"no space left on the install filesystem while extracting: {failure.Message}",
+                    _ => failure.Message,
+                };
+                logger.LogError("Update to {Version} failed before install: {Reason}", version, reason);
+                progress.Finish(UpdateState.Failed, reason);
+                return;
+            }
+            await transaction.RunAsync(UpdateTransaction.KindUpdate, version, installed, journal.StagedTree, entries, hubWasRunning, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Update to {Version} interrupted by the manager stopping; it is finished at the next start", version);
+        }
+        catch (Exception failure)
+        {
+            logger.LogError(failure, "Update to {Version} failed", version);
+            progress.Finish(UpdateState.Failed, failure.Message);
+        }
+        finally
+        {
+            lock (gate)
+                busy = null;
+        }
+    }
+
+    async Task<(int, UpdateResponse)> RunRollbackAsync(BackupManifest backup, string? installed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
+            var tree = Path.Combine(journal.BackupDir(backup.Version), "tree");
+            var healthy = await transaction.RunAsync(UpdateTransaction.KindRollback, backup.Version, installed, tree, backup.Entries, hubWasRunning, cancellationToken).ConfigureAwait(false);
+            return healthy
+                ? (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub rolled back to version {backup.Version}"))
+                : (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: progress.Current.Error));
+        }
+        catch (Exception failure)
+        {
+            logger.LogError(failure, "Rollback to {Version} failed", backup.Version);
+            progress.Finish(UpdateState.Failed, failure.Message);
+            return (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: $"rollback to {backup.Version} failed: {failure.Message}"));
+        }
+        finally
+        {
+            lock (gate)
+                busy = null;
+        }
+    }
+
+    /// <summary>Streams the package into the staging tree and checks it; returns its top-level entries.</summary>
+    async Task<IReadOnlyList<string>> DownloadAsync(string version, CancellationToken cancellationToken)
+    {
+        var uri = nas.PackageUri(version);
+        var fileName = Uri.UnescapeDataString(uri.Segments[^1]);
+        logger.LogInformation("Update to {Version}: downloading {Path} from {Host}", version, uri.AbsolutePath, uri.Authority);
+        var expected = await nas.GetChecksumAsync(uri, fileName, cancellationToken).ConfigureAwait(false);
+        if (expected is null && options.Update.RequireChecksum)
+            throw new NasException($"{uri.AbsolutePath}.sha256 is not on the NAS and Update:RequireChecksum is set");
+
+        using var download = await ReleaseDownload.OpenAsync(nas, uri, logger, progress.Downloaded, cancellationToken).ConfigureAwait(false);
+        progress.Downloaded(0, download.TotalBytes);
+        var extractor = new PackageExtractor(journal.StagedTree, options.Update.MaxEntries, options.Update.MaxExtractedBytes);
+        ExtractedPackage package;
+        try
+        {
+            await using var gzip = new GZipStream(download, CompressionMode.Decompress, leaveOpen: true);
+            package = await extractor.ExtractAsync(gzip, cancellationToken).ConfigureAwait(false);
+            // Read the gzip stream to its end so that its CRC-32 and length trailer are checked too.
+            await gzip.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception invalid) when (invalid is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            throw new PackageRefusedException(download.LooksLikeGzip
+                ? $"{fileName} is not a valid .tar.gz: {invalid.Message}"
+                : $"{fileName} is not gzip-compressed (it does not start with 1f 8b)");
+        }
+        await download.DrainAsync(cancellationToken).ConfigureAwait(false);
+
+        progress.Phase(UpdatePhase.Verify, $"verifying {fileName} ({package.Entries} entries, {package.Bytes} bytes)");
+        var actual = download.Sha256();
+        if (expected is not null && actual != expected)
+            throw new PackageRefusedException($"SHA-256 mismatch for {fileName}: the NAS's .sha256 says {expected}, the download is {actual}");
+        InstalledRelease manifest;
+        try
+        {
+            manifest = InstalledRelease.Read(journal.StagedTree);
+        }
+        catch (Exception missing) when (missing is IOException or InvalidDataException)
+        {
+            throw new PackageRefusedException($"the package has no usable package.json: {missing.Message}");
+        }
+        if (manifest.Version != version)
+            throw new PackageRefusedException($"the package's package.json says version {manifest.Version}, not {version}");
+        var dist = Path.Combine(journal.StagedTree, "dist");
+        if (!Directory.Exists(dist) || File.GetAttributes(dist).HasFlag(FileAttributes.ReparsePoint))
+            throw new PackageRefusedException("the package has no dist/ directory");
+        logger.LogInformation("Update to {Version}: verified (sha256 {Sha256}{Checked})", version, actual, expected is null ? ", no .sha256 on the NAS" : ", matches the NAS's .sha256");
+        return package.TopLevelEntries;
+    }
+
+    async Task<bool> HubRunningAsync()
+    {
+        try
+        {
+            return (await unitStatus.GetAsync().ConfigureAwait(false)).Running;
+        }
+        catch (Exception unknown) when (unknown is SystemdUnavailableException or SystemdRefusedException)
+        {
+            return false;
+        }
+    }
+}

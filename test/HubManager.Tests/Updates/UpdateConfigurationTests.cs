@@ -1,0 +1,48 @@
+using HubManager.Hosting;
+using HubManager.Tests.Sandbox;
+using Microsoft.Extensions.Configuration;
+
+namespace HubManager.Tests.Updates;
+
+/// <summary>The update keys, validated like every other key (one line naming the key, exit 78).</summary>
+public class UpdateConfigurationTests
+{
+    [Test]
+    public async Task Update_defaults_are_the_documented_ones()
+    {
+        var options = HubManagerOptions.Load(new ConfigurationBuilder().Build());
+
+        await Assert.That(options.Update.RequireChecksum).IsFalse();
+        await Assert.That(options.Update.MaxEntries).IsEqualTo(200_000);
+        await Assert.That(options.Update.MaxExtractedBytes).IsEqualTo(8L << 30);
+        await Assert.That(options.Nas.PasswordFile).IsNull();
+    }
+
+    [Test]
+    public async Task Update_keys_are_read()
+    {
+        var options = HubManagerOptions.Load(new ConfigurationBuilder().AddInMemoryCollection([
+            new("Update:RequireChecksum", "true"), new("Update:MaxEntries", "10"), new("Update:MaxExtractedBytes", "1048576"),
+            new("Nas:PasswordFile", "/etc/hub-manager/nas-password")]).Build());
+
+        await Assert.That(options.Update.RequireChecksum).IsTrue();
+        await Assert.That(options.Update.MaxEntries).IsEqualTo(10);
+        await Assert.That(options.Update.MaxExtractedBytes).IsEqualTo(1048576);
+        await Assert.That(options.Nas.PasswordFile).IsEqualTo("/etc/hub-manager/nas-password");
+    }
+
+    [Test]
+    [Arguments("Update:RequireChecksum", "--Update:RequireChecksum=maybe")]
+    [Arguments("Update:MaxEntries", "--Update:MaxEntries=0")]
+    [Arguments("Update:MaxEntries", "--Update:MaxEntries=lots")]
+    [Arguments("Update:MaxExtractedBytes", "--Update:MaxExtractedBytes=-1")]
+    [Arguments("Nas:PasswordFile", "--Nas:PasswordFile=nas-password")]
+    public async Task Bad_update_keys_exit_78_with_one_line_naming_the_key(string key, string argument)
+    {
+        var result = await Shell.RunAsync(Repository.ManagerBinary, [argument]);
+
+        await Assert.That(result.ExitCode).IsEqualTo(78);
+        await Assert.That(result.Stderr.TrimEnd().Split('\n')).HasSingleItem();
+        await Assert.That(result.Stderr).StartsWith($"hub-manager: invalid configuration: {key}");
+    }
+}
