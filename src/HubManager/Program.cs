@@ -23,8 +23,8 @@ try
         .AddEnvironmentVariables("HUBMANAGER_")
         .AddCommandLine(commandLine.ConfigurationArgs);
     options = HubManagerOptions.Load(configuration);
-    if (options.Nas.Url is not null && InstallFilesystem.Problem(options.StateDir, options.InstallDir) is { } notAtomic)
-        throw new ConfigurationException("StateDir", notAtomic);
+    if (options.Nas.Url is not null && InstallFilesystem.Problem(new UpdateJournal(options.StateDir, options.InstallDir), options.InstallDir) is { } notAtomic)
+        throw new ConfigurationException("InstallDir", notAtomic);
 }
 catch (Exception invalid) when (invalid is ConfigurationException or InvalidDataException or FormatException)
 {
@@ -63,7 +63,7 @@ builder.Services.AddSingleton<ApiRouter>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(options.Update);
 builder.Services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
-builder.Services.AddSingleton(new UpdateJournal(options.StateDir));
+builder.Services.AddSingleton(new UpdateJournal(options.StateDir, options.InstallDir));
 builder.Services.AddSingleton<UpdateProgress>();
 builder.Services.AddSingleton<HealthGate>();
 builder.Services.AddSingleton<UpdateTransaction>();

@@ -1,22 +1,24 @@
 namespace HubManager.Updates;
 
 /// <summary>
-/// The start-up check that updates can be atomic: the staging tree and backups live in <c>StateDir</c>, and
-/// rename(2) between it and <c>InstallDir</c> only works within one mount (not just one device: two bind mounts
-/// of the same disk refuse it too, with EXDEV). So the check renames a probe file there and back.
+/// The start-up check that updates can be atomic: the staging tree and backups live in <c>InstallDir/.hub-manager</c>,
+/// and rename(2) between it and <c>InstallDir</c> only works within one mount (not just one device: two bind mounts
+/// of the same disk refuse it too, with EXDEV), which someone could break by mounting something there. So the
+/// check renames a probe file there and back.
 /// </summary>
 public static class InstallFilesystem
 {
     /// <summary>Null when fine (or when <c>InstallDir</c> does not exist yet), else the sentence an operator needs.</summary>
-    public static string? Problem(string stateDir, string installDir)
+    public static string? Problem(UpdateJournal journal, string installDir)
     {
         if (!Directory.Exists(installDir))
             return null;
-        var probe = Path.Combine(stateDir, $".rename-probe-{Environment.ProcessId}");
+        var releases = journal.ReleasesDir;
+        var probe = Path.Combine(releases, $".rename-probe-{Environment.ProcessId}");
         var there = Path.Combine(installDir, $".hub-manager-rename-probe-{Environment.ProcessId}");
         try
         {
-            new UpdateJournal(stateDir).EnsureStateDir();
+            journal.EnsureStateDir();
             File.WriteAllBytes(probe, []);
             Posix.RenameNoReplace(probe, there);
             Posix.RenameNoReplace(there, probe);
@@ -24,11 +26,11 @@ public static class InstallFilesystem
         }
         catch (IOException failure) when (failure.HResult == Posix.EXDEV)
         {
-            return $"'{stateDir}' is not on the same filesystem (mount) as InstallDir '{installDir}', so a release cannot be renamed into place atomically; put StateDir on the install filesystem";
+            return $"'{releases}' is not on the same filesystem (mount) as '{installDir}', so a release cannot be renamed into place atomically; unmount whatever is mounted there";
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
-            return $"cannot rename a file between '{stateDir}' and InstallDir '{installDir}': {failure.Message}";
+            return $"cannot rename a file between '{releases}' and '{installDir}': {failure.Message}";
         }
         finally
         {

@@ -138,6 +138,8 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
     {
         if (path.Length == 0)
             throw Refuse(name, "names the package root");
+        if (path == UpdateJournal.ReleasesDirName || path.StartsWith(UpdateJournal.ReleasesDirName + "/", StringComparison.Ordinal))
+            throw Refuse(name, $"uses '{UpdateJournal.ReleasesDirName}', where the manager keeps releases and backups in InstallDir");
         if (kinds.ContainsKey(path))
             throw Refuse(name, "appears twice in the package");
     }

@@ -4,30 +4,45 @@ using System.Text.Json.Serialization.Metadata;
 namespace HubManager.Updates;
 
 /// <summary>
-/// The updater's files in <c>StateDir</c>, all on the install filesystem (checked at start-up):
+/// The updater's files. In <c>StateDir</c>:
 /// <list type="bullet">
 /// <item><c>update-state.json</c> — what <c>GET /update</c> shows, kept across restarts;</item>
-/// <item><c>update-intent.json</c> — the intent journal, present while the install tree may be between releases;</item>
+/// <item><c>update-intent.json</c> — the intent journal, present while the install tree may be between releases.</item>
+/// </list>
+/// In <c>InstallDir/.hub-manager/</c>, the releases, which must be renamed into place and so live on the install
+/// tree's own mount (under systemd's <c>ProtectSystem=strict</c>, <c>StateDirectory=</c> and <c>ReadWritePaths=</c>
+/// are separate bind mounts even on one disk, and rename(2) across them fails with EXDEV):
+/// <list type="bullet">
 /// <item><c>txn/tree/</c> — the staged release, which after the swap holds the replaced entries;</item>
 /// <item><c>aside/</c> — a parking place for the two-rename fallback where <c>RENAME_EXCHANGE</c> is unsupported;</item>
 /// <item><c>backups/VERSION/</c> — <c>tree/</c> plus <c>backup.json</c> for each kept previous release.</item>
 /// </list>
 /// Every write is write-temp, fsync, rename, fsync the directory: after a crash a file is wholly old or wholly new.
 /// </summary>
-public sealed class UpdateJournal(string stateDir)
+public sealed class UpdateJournal(string stateDir, string installDir)
 {
+    /// <summary>The entry in <c>InstallDir</c> that holds releases; no package may contain it.</summary>
+    public const string ReleasesDirName = ".hub-manager";
+
     public string StateDir => stateDir;
     public string StateFile => Path.Combine(stateDir, "update-state.json");
     public string IntentFile => Path.Combine(stateDir, "update-intent.json");
-    public string Transaction => Path.Combine(stateDir, "txn");
+    public string ReleasesDir => Path.Combine(installDir, ReleasesDirName);
+    public string Transaction => Path.Combine(ReleasesDir, "txn");
     public string StagedTree => Path.Combine(Transaction, "tree");
-    public string Aside => Path.Combine(stateDir, "aside");
-    public string BackupsDir => Path.Combine(stateDir, "backups");
+    public string Aside => Path.Combine(ReleasesDir, "aside");
+    public string BackupsDir => Path.Combine(ReleasesDir, "backups");
 
     public string BackupDir(string version) => Path.Combine(BackupsDir, version);
 
-    /// <summary>Creates <c>StateDir</c> (0700: it holds old releases) if it is missing.</summary>
-    public void EnsureStateDir() => Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    /// <summary>Creates <c>StateDir</c> and the releases directory (0700: they hold old releases) if missing.</summary>
+    public void EnsureStateDir()
+    {
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(stateDir, ownerOnly);
+        if (Directory.Exists(installDir))
+            Directory.CreateDirectory(ReleasesDir, ownerOnly);
+    }
 
     /// <summary>The persisted status, or idle when there is none (or it cannot be read).</summary>
     public UpdateStatus ReadStatus() => Read(StateFile, UpdateJson.Api.UpdateStatus) ?? new UpdateStatus();

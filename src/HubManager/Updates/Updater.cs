@@ -7,7 +7,7 @@ namespace HubManager.Updates;
 
 /// <summary>
 /// Runs updates and rollbacks, one at a time, and keeps <see cref="Status"/>. An update is:
-/// download (NAS → SHA-256 → gzip → tar → strict extractor into <c>StateDir/txn/tree</c>), verify (checksum,
+/// download (NAS → SHA-256 → gzip → tar → strict extractor into <c>InstallDir/.hub-manager/txn/tree</c>), verify (checksum,
 /// <c>package.json</c> version, <c>dist/</c>), then the transaction in <see cref="UpdateTransaction"/>:
 /// intent journal, swap, restart, health gate, and commit (keep a backup) or roll back.
 /// Until the intent journal is written the live install is untouched, so any failure before it only deletes
@@ -25,6 +25,7 @@ public sealed class Updater
     readonly UnitStatusCache unitStatus;
     readonly Lock gate = new();
     string? busy;
+    readonly bool recoveryClaimed;
 
     public Updater(HubManagerOptions options, NasClient nas, UpdateJournal journal, UpdateTransaction transaction, UpdateProgress progress,
         UnitStatusCache unitStatus, IHostApplicationLifetime lifetime, ILogger<Updater> logger)
@@ -39,7 +40,10 @@ public sealed class Updater
         this.logger = logger;
         // Claimed before the first request can arrive: while recovery runs, nothing else may start.
         if (RecoveryNeeded() is { } what)
+        {
             busy = what;
+            recoveryClaimed = true;
+        }
     }
 
     /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
@@ -86,6 +90,9 @@ public sealed class Updater
     /// <summary>Finishes or undoes whatever a previous manager process left (called once at start-up).</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        // Nothing was left: an update may already have started by now, and it is not ours to judge.
+        if (!recoveryClaimed)
+            return;
         try
         {
             if (journal.ReadIntent() is { } intent)
@@ -101,8 +108,6 @@ public sealed class Updater
                 logger.LogWarning("Update to {Version}: {Message}", progress.Current.Version, message);
                 progress.Finish(UpdateState.Failed, message);
             }
-            else if (Directory.Exists(journal.Transaction))
-                UpdateJournal.DeleteTree(journal.Transaction);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using HubManager.Updates;
 using System.Net;
 using System.Text.Json;
 using HubManager.Tests.Sandbox;
@@ -68,6 +69,9 @@ public sealed class UpdateBench : IAsyncDisposable
         managers.Add(manager);
         return manager;
     }
+
+    /// <summary>Where the manager stages releases and keeps backups: <c>InstallDir/.hub-manager</c>.</summary>
+    public string Releases => Path.Combine(Install, UpdateJournal.ReleasesDirName);
 
     /// <summary>The manager's StateDir (as HubSandbox names it), seen from the host.</summary>
     public string StateDir(ManagerUnderTest manager) => Path.Combine(sandbox.Exchange, "state-" + manager.UnitName);

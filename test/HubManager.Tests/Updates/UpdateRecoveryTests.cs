@@ -41,7 +41,7 @@ public class UpdateRecoveryTests(HubSandbox sandbox)
         await Assert.That(after.GetProperty("state").GetString()).IsEqualTo("failed").Because(after.ToString());
         await Assert.That(after.GetProperty("error").GetString()).Contains("download");
         await Assert.That(UpdateTests.Snapshot(bench.Install)).IsEqualTo(before);
-        await Assert.That(Directory.Exists(Path.Combine(bench.StateDir(manager), "txn"))).IsFalse();
+        await Assert.That(Directory.Exists(Path.Combine(bench.Releases, "txn"))).IsFalse();
         await Assert.That(await bench.HubVersionAsync()).IsEqualTo("2.0.10");
     }
 
@@ -97,7 +97,7 @@ public class UpdateRecoveryTests(HubSandbox sandbox)
         await using var bench = await UpdateBench.CreateAsync(sandbox);
         var before = UpdateTests.Snapshot(bench.Install);
         var stateDir = Path.Combine(sandbox.Exchange, "state-killed-" + Guid.NewGuid().ToString("N")[..8]);
-        var journal = new UpdateJournal(stateDir);
+        var journal = new UpdateJournal(stateDir, bench.Install);
         journal.EnsureStateDir();
         Directory.CreateDirectory(journal.StagedTree);
         await using (var gzip = new GZipStream(new MemoryStream(Build("2.0.11")), CompressionMode.Decompress))

@@ -1,3 +1,4 @@
+using HubManager.Updates;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using HubManager.Tests.Sandbox;
@@ -191,13 +192,24 @@ public class UpdateResilienceTests(HubSandbox sandbox)
     }
 
     [Test]
-    public async Task A_StateDir_that_cannot_be_renamed_into_InstallDir_is_refused_at_start_up()
+    public async Task A_releases_directory_on_another_mount_is_refused_at_start_up()
     {
+        sandbox.RequireRoot(); // to mount a tmpfs
         using var install = new TempDir();
-        var result = await Shell.RunAsync(Repository.ManagerBinary,
-            [$"--Listen=127.0.0.1:{HubSandbox.FreePort()}", "--Nas:Url=http://127.0.0.1:9", $"--InstallDir={install.Path}", $"--StateDir=/dev/shm/hub-manager-test-{Guid.NewGuid():N}"]);
+        var releases = Path.Combine(install.Path, UpdateJournal.ReleasesDirName);
+        Directory.CreateDirectory(releases);
+        (await Shell.RunAsync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", releases])).EnsureSuccess("mount tmpfs");
+        try
+        {
+            var result = await Shell.RunAsync(Repository.ManagerBinary,
+                [$"--Listen=127.0.0.1:{HubSandbox.FreePort()}", "--Nas:Url=http://127.0.0.1:9", $"--InstallDir={install.Path}", $"--StateDir=/var/tmp/hub-tests/state-{Guid.NewGuid():N}"]);
 
-        await Assert.That(result.ExitCode).IsEqualTo(78);
-        await Assert.That(result.Stderr).StartsWith("hub-manager: invalid configuration: StateDir:").And.Contains("same filesystem");
+            await Assert.That(result.ExitCode).IsEqualTo(78);
+            await Assert.That(result.Stderr).StartsWith("hub-manager: invalid configuration: InstallDir:").And.Contains("same filesystem");
+        }
+        finally
+        {
+            await Shell.RunAsync("umount", [releases]);
+        }
     }
 }

@@ -201,7 +201,7 @@ public class UpdateTests(HubSandbox sandbox)
         await Assert.That(bench.Nas.Requests.Count(r => r.Path == "/api/raw/2.0.99/hub-2.0.99.tar.gz")).IsEqualTo(1);
         await Assert.That(await bench.HubVersionAsync()).IsEqualTo("2.0.10");
         await Assert.That(bench.Read("dist/old-only.js")).IsEqualTo("// only in 2.0.10\n");
-        await Assert.That(Directory.Exists(Path.Combine(bench.StateDir(manager), "txn"))).IsFalse();
+        await Assert.That(Directory.Exists(Path.Combine(bench.Releases, "txn"))).IsFalse();
         var managerLog = await manager.JournalAsync() + await wrongPassword.JournalAsync();
         await Assert.That(managerLog).DoesNotContain(NasPassword);
     }
@@ -249,15 +249,19 @@ public class UpdateTests(HubSandbox sandbox)
             await Assert.That(Snapshot(bench.Install)).IsEqualTo(before).Because(kind);
         }
         var stateDir = bench.StateDir(manager);
-        await Assert.That(Directory.Exists(Path.Combine(stateDir, "txn"))).IsFalse();
+        await Assert.That(Directory.Exists(Path.Combine(bench.Releases, "txn"))).IsFalse();
         foreach (var evil in new[] { "/var/tmp/hub-evil-abs", Path.Combine(sandbox.Exchange, "hub-evil-dotdot"), Path.Combine(sandbox.Exchange, "hub-evil-through"),
                      Path.Combine(stateDir, "hub-evil-dotdot"), Path.Combine(stateDir, "hub-evil-through") })
             await Assert.That(File.Exists(evil) || File.Exists($"/proc/{sandbox.Pid}/root{evil}")).IsFalse().Because(evil);
         await Assert.That(await bench.HubVersionAsync()).IsEqualTo("2.0.10");
     }
 
-    /// <summary>Every path under the install with its size and content hash: "untouched" means equal snapshots.</summary>
+    /// <summary>
+    /// Every path of the hub's tree with its content hash: "untouched" means equal snapshots. The manager's own
+    /// <c>.hub-manager</c> (staging, backups) is not the hub's tree.
+    /// </summary>
     public static string Snapshot(string root) => string.Join("\n", Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
+        .Where(p => !Path.GetRelativePath(root, p).StartsWith(HubManager.Updates.UpdateJournal.ReleasesDirName, StringComparison.Ordinal))
         .Order(StringComparer.Ordinal)
         .Select(p => File.Exists(p) ? $"{Path.GetRelativePath(root, p)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p)))[..12]}" : Path.GetRelativePath(root, p) + "/"));
 }
