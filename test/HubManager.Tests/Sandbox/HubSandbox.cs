@@ -38,8 +38,9 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
             return;
         if (!File.Exists(Repository.ManagerBinary))
             throw new FileNotFoundException($"The manager binary {Repository.ManagerBinary} is missing: run `make publish` (make test does).");
-        // /var/tmp, not /tmp: the sandbox mounts a fresh tmpfs on /tmp, which would hide a bind below it.
-        stateDir = Path.Combine("/var/tmp/hub-tests", $"sandbox-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        // Not under /tmp or /var/tmp: the packaged unit's PrivateTmp=yes gives the manager its own, which would
+        // hide an install dir there.
+        stateDir = Path.Combine("/srv/hub-tests", $"sandbox-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(stateDir);
         Exchange = Path.Combine(stateDir, "exchange");
         Directory.CreateDirectory(Exchange);
