@@ -132,15 +132,8 @@ public sealed record HubManagerOptions
         return uri;
     }
 
-    static int ParseInt(IConfiguration config, string key, int fallback, int min, int max)
-    {
-        var value = config[key];
-        if (value is null)
-            return fallback;
-        if (!int.TryParse(value, System.Globalization.NumberStyles.None, null, out var number) || number < min || number > max)
-            throw new ConfigurationException(key, $"'{value}' is not a whole number from {min} to {max}");
-        return number;
-    }
+    static int ParseInt(IConfiguration config, string key, int fallback, int min, int max) =>
+        (int)ParseLong(config, key, fallback, min, max);
 
     static string ParseChoice(IConfiguration config, string key, string fallback, params string[] choices)
     {
