@@ -6,7 +6,7 @@ REVISION  := $(shell git rev-parse --short HEAD 2>/dev/null)
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build publish test demo deb clean
+.PHONY: build publish test demo deb bench clean
 
 build:
 	$(DOTNET) build HubManager.slnx -c $(CONFIG)
@@ -28,6 +28,12 @@ demo: publish
 # The Debian package, artifacts/hub-manager_<version>_amd64.deb (dpkg-deb; no debhelper needed).
 deb: publish
 	packaging/build-deb
+
+# Not part of make test: the manager against what it replaces (systemctl/journalctl spawns, bare
+# Kestrel, Node/Express, curl | tar), in a real systemd sandbox; writes BENCHMARKS.md. Root, ~6 min.
+bench: publish
+	$(DOTNET) publish test/bench/BareKestrel/BareKestrel.csproj -c Release -o $(ARTIFACTS)/bench/bare-kestrel
+	test/bench/run
 
 clean:
 	rm -rf $(ARTIFACTS) TestResults

@@ -40,7 +40,7 @@ builder.Services.AddSystemd();
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-builder.Logging.AddConsole();
+builder.Logging.AddProvider(JournalLoggerProvider.ForStandardOutput());
 builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;

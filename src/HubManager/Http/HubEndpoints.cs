@@ -17,19 +17,19 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
         .Map("GET", "/version", VersionAsync)
         .Map("GET", "/health", HealthAsync);
 
+    readonly InstalledVersion installed = new(options.InstallDir);
+
+    // The hot path: status comes from memory (UnitStatusCache), the installed version from a stat-checked
+    // cache, and the JSON is written by hand (StatusJson), so a request allocates next to nothing.
     async Task StatusAsync(HttpContext context)
     {
         var unit = await status.GetAsync().WaitAsync(context.RequestAborted);
-        var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
         var response = new StatusResponse(unit.Running, BuildInfo.Version, controller.Unit, unit.ActiveState, unit.SubState,
-            unit.MainPid, unit.ExecMainStartTimestamp, unit.NRestarts, installed);
+            unit.MainPid, unit.ExecMainStartTimestamp, unit.NRestarts, installed.Get());
         if (!unit.Exists)
-        {
-            await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound,
-                response with { Error = $"Unit {controller.Unit} not found." }, ApiJson.Api.StatusResponse);
-            return;
-        }
-        await ApiRouter.WriteAsync(context, StatusCodes.Status200OK, response, ApiJson.Api.StatusResponse);
+            response = response with { Error = $"Unit {controller.Unit} not found." };
+        context.Response.StatusCode = unit.Exists ? StatusCodes.Status200OK : StatusCodes.Status404NotFound;
+        await StatusJson.WriteAsync(context.Response, response, context.RequestAborted);
     }
 
     async Task ControlAsync(HttpContext context, UnitJob job)
