@@ -39,6 +39,8 @@ public sealed class UnitController(SystemdConnection systemd, UnitStatusCache st
         {
             // Once systemd has the job, wait for it even if the caller hangs up: the next job must
             // not be queued on top of this one.
+            if (job != UnitJob.Stop)
+                await ResetFailedAsync(cancellationToken).ConfigureAwait(false);
             JobRemoved removed;
             using (var watch = systemd.WatchJobs())
             {
@@ -64,6 +66,28 @@ public sealed class UnitController(SystemdConnection systemd, UnitStatusCache st
         finally
         {
             jobGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Clears a failed state and systemd's start-rate counter (<c>reset-failed</c>) before a start: after a
+    /// release that crash-looped into <c>start-limit-hit</c>, the restart that rolls back must not be refused.
+    /// </summary>
+    async Task ResetFailedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await systemd.CallAsync(
+                (ref MessageWriter w) => SystemdConnection.ManagerCall(ref w, "ResetFailedUnit", "s", unit),
+                static (_, _) => true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnitNotFoundException)
+        {
+            // Not loaded, so nothing to reset; the start itself will say whether the unit exists.
+        }
+        catch (SystemdRefusedException)
+        {
+            // Not allowed (an unprivileged manager under a narrower polkit rule): the start still says how it went.
         }
     }
 }
