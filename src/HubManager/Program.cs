@@ -1,5 +1,6 @@
 using HubManager.Hosting;
 using HubManager.Http;
+using HubManager.Journal;
 using HubManager.Systemd;
 using HubManager.Updates;
 
@@ -57,6 +58,7 @@ builder.Services.AddSingleton<UnitStatusCache>();
 builder.Services.AddSingleton(services => new UnitController(
     services.GetRequiredService<SystemdConnection>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
 builder.Services.AddSingleton<HubEndpoints>();
+builder.Services.AddSingleton(_ => new JournalPool(JournalHandle.OpenLocal));
 builder.Services.AddSingleton<LogsEndpoint>();
 builder.Services.AddSingleton<RequestGuard>();
 builder.Services.AddSingleton<ApiRouter>();

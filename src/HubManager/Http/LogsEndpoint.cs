@@ -7,10 +7,10 @@ namespace HubManager.Http;
 /// <summary>
 /// <c>GET /logs</c>: the hub unit's journal read in-process through sd-journal, as journalctl's short text
 /// (<c>{"service", "lines", "logs"}</c>), as JSON entries (<c>format=json</c>), or followed as Server-Sent Events
-/// (<c>follow=true</c>, at most <see cref="MaxFollowers"/> at once). Each request has its own journal handle.
-/// Followers end when the client leaves or the manager stops, and leave no handle or thread behind.
+/// (<c>follow=true</c>, at most <see cref="MaxFollowers"/> at once). A one-off read rents an open journal handle
+/// from the <see cref="JournalPool"/>; a follower opens its own and holds it as long as it follows. Followers end when the client leaves or the manager stops, and leave no handle or thread behind.
 /// </summary>
-public sealed class LogsEndpoint(HubManagerOptions options, IHostApplicationLifetime lifetime, ILogger<LogsEndpoint> logger)
+public sealed class LogsEndpoint(HubManagerOptions options, JournalPool journals, IHostApplicationLifetime lifetime, ILogger<LogsEndpoint> logger)
 {
     public const int MaxFollowers = 16;
 
@@ -53,12 +53,14 @@ public sealed class LogsEndpoint(HubManagerOptions options, IHostApplicationLife
         }
     }
 
-    /// <summary>Opens a journal handle for this request and positions it, or answers 400/500 and returns null.</summary>
+    /// <summary>Takes a journal handle for this request and positions it, or answers 400/500 and returns null.</summary>
     async Task<JournalReader?> OpenAsync(HttpContext context, JournalQuery query)
     {
         try
         {
-            return JournalReader.Open(JournalHandle.OpenLocal(), options.Unit, query, context.RequestAborted);
+            return query.Follow
+                ? JournalReader.Open(JournalHandle.OpenLocal(), options.Unit, query, context.RequestAborted)
+                : JournalReader.Open(journals, options.Unit, query, context.RequestAborted);
         }
         catch (QueryException invalid)
         {

@@ -8,7 +8,7 @@ namespace HubManager.Journal;
 public sealed class JournalEntry
 {
     /// <summary>The fields read; the order is the index into <see cref="spans"/>.</summary>
-    internal static readonly byte[][] Prefixes =
+    static readonly byte[][] Prefixes =
     [
         "MESSAGE="u8.ToArray(), "_PID="u8.ToArray(), "SYSLOG_PID="u8.ToArray(), "_COMM="u8.ToArray(),
         "SYSLOG_IDENTIFIER="u8.ToArray(), "_HOSTNAME="u8.ToArray(), "PRIORITY="u8.ToArray(),
@@ -52,22 +52,53 @@ public sealed class JournalEntry
         Array.Fill(spans, (0, -1));
     }
 
+    /// <summary>The copied field values; <see cref="Spans"/> index into them.</summary>
+    internal ReadOnlySpan<byte> Bytes => buffer.AsSpan(0, used);
+
+    /// <summary>Per shown field, where its value lies in <see cref="Bytes"/> (length -1: the entry lacks it).</summary>
+    internal ReadOnlySpan<(int Offset, int Length)> Spans => spans;
+
+    /// <summary>Becomes an entry saved earlier from <see cref="Realtime"/>, <see cref="Bytes"/> and <see cref="Spans"/>.</summary>
+    internal void Restore(ulong realtime, ReadOnlySpan<byte> bytes, ReadOnlySpan<(int Offset, int Length)> fieldSpans)
+    {
+        Clear();
+        if (buffer.Length < bytes.Length)
+            buffer = new byte[bytes.Length];
+        bytes.CopyTo(buffer);
+        used = bytes.Length;
+        fieldSpans.CopyTo(spans);
+        Realtime = realtime;
+    }
+
     /// <summary>Keeps <paramref name="data"/> (<c>FIELD=value</c>) if it is one of the shown fields.</summary>
     internal void Offer(ReadOnlySpan<byte> data)
     {
-        for (var field = 0; field < Prefixes.Length; field++)
-        {
-            if (!data.StartsWith(Prefixes[field]))
-                continue;
-            var value = data[Prefixes[field].Length..];
-            if (buffer.Length - used < value.Length)
-                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + value.Length));
-            value.CopyTo(buffer.AsSpan(used));
-            spans[field] = (used, value.Length);
-            used += value.Length;
+        var field = Candidate(data);
+        if (field < 0 || !data.StartsWith(Prefixes[field]))
             return;
-        }
+        var value = data[Prefixes[field].Length..];
+        if (buffer.Length - used < value.Length)
+            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + value.Length));
+        value.CopyTo(buffer.AsSpan(used));
+        spans[field] = (used, value.Length);
+        used += value.Length;
     }
+
+    /// <summary>
+    /// The one shown field that <paramref name="data"/> can be, told by the bytes where the names differ, or -1:
+    /// an entry has twenty-odd fields and this runs for each of them, so it looks at most one prefix in full.
+    /// </summary>
+    static int Candidate(ReadOnlySpan<byte> data) => data.Length < 5 ? -1 : (data[0], data[1]) switch
+    {
+        ((byte)'M', (byte)'E') => MessageField,
+        ((byte)'P', (byte)'R') => PriorityField,
+        ((byte)'_', (byte)'P') => PidField,
+        ((byte)'_', (byte)'C') => CommField,
+        ((byte)'_', (byte)'H') => HostnameField,
+        ((byte)'_', (byte)'S') => SourceRealtimeField,
+        ((byte)'S', (byte)'Y') when data.Length > 7 => data[7] switch { (byte)'P' => SyslogPidField, (byte)'I' => IdentifierField, _ => -1 },
+        _ => -1,
+    };
 
     /// <summary>
     /// The time journalctl shows: the sender's <c>_SOURCE_REALTIME_TIMESTAMP</c> when it parses as a valid time

@@ -3,10 +3,13 @@ using System.Runtime.InteropServices;
 namespace HubManager.Journal;
 
 /// <summary>
-/// Reads one unit's entries through one journal handle, oldest first: <see cref="Open"/> applies the unit and
+/// Reads one unit's entries through one journal handle, oldest first: <c>Open</c> applies the unit and
 /// priority matches and places the reader at the start of the query's window (the last N entries, or a cursor),
 /// <see cref="TryRead"/> yields the entries that pass since/until/grep, and <see cref="Wait"/> blocks until the
-/// journal changes, for following. Owns the handle; used by one thread at a time.
+/// journal changes, for following. When not following, the last N entries are kept as they are found walking
+/// back from the tail (an <see cref="EntryWindow"/>), so they are not searched for a second time going forwards,
+/// and reading ends with them. Owns the handle
+/// (or, opened from a <see cref="JournalPool"/>, gives it back when disposed); used by one thread at a time.
 /// </summary>
 public sealed class JournalReader : IDisposable
 {
@@ -18,13 +21,25 @@ public sealed class JournalReader : IDisposable
 
     const int EINVAL = 22;
 
-    readonly JournalHandle journal;
+    readonly JournalHandle handle;
+    readonly JournalHandle.Lease lease;
+    readonly nint journal;
+    readonly JournalPool? pool;
+    readonly UnitMatch unit;
     readonly JournalQuery query;
     byte[] cursor = new byte[256];
+    /// <summary>The last N entries, found walking back; null when the reader walks forwards instead.</summary>
+    EntryWindow? window;
     bool onUnreadEntry;
     bool pastUntil;
+    bool disposed;
 
-    JournalReader(JournalHandle journal, JournalQuery query) => (this.journal, this.query) = (journal, query);
+    JournalReader(JournalHandle handle, JournalPool? pool, UnitMatch unit, JournalQuery query)
+    {
+        (this.handle, this.pool, this.unit, this.query) = (handle, pool, unit, query);
+        lease = handle.Use();
+        journal = lease.Journal;
+    }
 
     /// <summary>The entry <see cref="TryRead"/> last returned.</summary>
     public JournalEntry Entry { get; } = new();
@@ -33,13 +48,21 @@ public sealed class JournalReader : IDisposable
     /// Takes ownership of <paramref name="journal"/> (also on failure), selects <paramref name="unit"/>'s entries
     /// and positions the reader. Throws <see cref="QueryException"/> for a cursor sd-journal refuses.
     /// </summary>
-    public static JournalReader Open(JournalHandle journal, string unit, JournalQuery query, CancellationToken token)
+    public static JournalReader Open(JournalHandle journal, string unit, JournalQuery query, CancellationToken token) =>
+        Open(journal, null, unit, query, token);
+
+    /// <summary>As <see cref="Open(JournalHandle, string, JournalQuery, CancellationToken)"/> with a handle rented from <paramref name="pool"/>.</summary>
+    public static JournalReader Open(JournalPool pool, string unit, JournalQuery query, CancellationToken token) =>
+        Open(pool.Rent(), pool, unit, query, token);
+
+    static JournalReader Open(JournalHandle handle, JournalPool? pool, string unit, JournalQuery query, CancellationToken token)
     {
-        var reader = new JournalReader(journal, query);
+        var reader = new JournalReader(handle, pool, UnitMatch.For(unit), query);
         try
         {
+            var journal = reader.journal;
             SdJournal.Check(SdJournal.SetDataThreshold(journal, FieldLimit), "sd_journal_set_data_threshold");
-            UnitMatch.AddTo(journal, unit);
+            reader.unit.AddTo(journal);
             if (query.Priorities is var (from, to))
                 UnitMatch.AddPriorities(journal, from, to);
             if (query.Cursor is { } start)
@@ -58,13 +81,15 @@ public sealed class JournalReader : IDisposable
     /// <summary>Moves to the next entry in the window that passes the filters; false at the end (for now, when following).</summary>
     public bool TryRead(CancellationToken token)
     {
+        if (window is not null)
+            return window.TryNext(Entry);
         while (!pastUntil)
         {
             token.ThrowIfCancellationRequested();
             if (!onUnreadEntry && SdJournal.Check(SdJournal.Next(journal), "sd_journal_next") == 0)
                 return false;
             onUnreadEntry = false;
-            if (!TryLoad(fields: true))
+            if (!TryLoad())
                 continue;
             if (Entry.Realtime > query.UntilUsec)
                 pastUntil = true;
@@ -75,7 +100,10 @@ public sealed class JournalReader : IDisposable
     }
 
     /// <summary>The current entry's cursor, valid until the next call on this reader.</summary>
-    public unsafe ReadOnlySpan<byte> Cursor()
+    public ReadOnlySpan<byte> Cursor() => window is not null ? window.Cursor : JournalCursor();
+
+    /// <summary>The cursor of sd-journal's current entry.</summary>
+    unsafe ReadOnlySpan<byte> JournalCursor()
     {
         SdJournal.Check(SdJournal.GetCursor(journal, out var text), "sd_journal_get_cursor");
         try
@@ -96,16 +124,30 @@ public sealed class JournalReader : IDisposable
     public void Wait(TimeSpan timeout) =>
         SdJournal.Check(SdJournal.Wait(journal, (ulong)timeout.TotalMicroseconds), "sd_journal_wait");
 
-    public void Dispose() => journal.Dispose();
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        window?.Dispose();
+        lease.Dispose();
+        if (pool is null)
+            handle.Dispose();
+        else
+            pool.Return(handle);
+    }
 
     /// <summary>
     /// Walks back from the tail (or from <c>until</c>) over <paramref name="count"/> entries that pass the filters,
-    /// stopping early at <c>since</c> or the head, so the reader can then yield them forwards. Entries without a
-    /// MESSAGE count as journalctl's <c>-n</c> counts them: they take a place but print nothing.
+    /// stopping early at <c>since</c> or the head. Entries without a MESSAGE count as journalctl's <c>-n</c> counts
+    /// them: they take a place but print nothing. If all <paramref name="count"/> entries fit the window, they are
+    /// what the reader yields; otherwise (following, fewer entries, too many bytes) it yields them walking
+    /// forwards from where the walk stopped, and on to the journal's end.
     /// </summary>
     void StartAtTail(int count, CancellationToken token)
     {
         SdJournal.Check(query.UntilUsec is { } until ? SdJournal.SeekRealtime(journal, until + 1) : SdJournal.SeekTail(journal), "sd_journal_seek");
+        window = query.Follow || count > EntryWindow.MaxEntries ? null : new EntryWindow();
         int steps = 0, found = 0;
         var beforeSince = false;
         while (found < count)
@@ -114,18 +156,29 @@ public sealed class JournalReader : IDisposable
             if (SdJournal.Check(SdJournal.Previous(journal), "sd_journal_previous") == 0)
                 break;
             steps++;
-            // Only grep needs the fields; the walk back over thousands of entries otherwise reads one timestamp each.
-            if (!TryLoad(fields: query.Grep is not null) || Entry.Realtime > query.UntilUsec)
+            if (!TryLoad() || Entry.Realtime > query.UntilUsec)
                 continue;
             if (Entry.Realtime < query.SinceUsec)
             {
                 beforeSince = true;
                 break;
             }
-            if (Passes())
-                found++;
+            if (!Passes())
+                continue;
+            found++;
+            // JSON entries carry cursors; plain text does not need them.
+            if (window is not null && !window.TryAdd(Entry, query.Json ? JournalCursor() : default))
+            {
+                window.Dispose();
+                window = null;
+            }
         }
-        onUnreadEntry = steps > 0 && !beforeSince;
+        if (found < count)
+        {
+            window?.Dispose();
+            window = null;
+        }
+        onUnreadEntry = window is null && steps > 0 && !beforeSince;
         // Nothing matches yet: whatever matches later is new, and reading from the head finds it whichever way
         // sd-journal treats a read past the tail position.
         if (steps == 0 && query.UntilUsec is null)
@@ -147,20 +200,25 @@ public sealed class JournalReader : IDisposable
     bool Passes() =>
         !(Entry.Realtime < query.SinceUsec) && (query.Grep is not { } grep || (Entry.HasMessage && Entry.Message.IndexOf(grep) >= 0));
 
-    /// <summary>Reads the current entry's timestamp and, if asked, its fields; false for an entry sd-journal cannot read.</summary>
-    unsafe bool TryLoad(bool fields)
+    /// <summary>
+    /// Reads the current entry's timestamp and fields; false for an entry sd-journal cannot read, or one that only
+    /// looks like the unit's (sd-journal selected it by one field of a term, <see cref="UnitMatch"/>).
+    /// </summary>
+    unsafe bool TryLoad()
     {
         Entry.Clear();
         if (SdJournal.GetRealtime(journal, out var realtime) < 0)
             return false;
         Entry.Realtime = realtime;
-        if (!fields)
-            return true;
         SdJournal.RestartData(journal);
-        int result;
+        int result, seen = 0;
         while ((result = SdJournal.EnumerateData(journal, out var data, out var length)) > 0)
-            Entry.Offer(new ReadOnlySpan<byte>(data, checked((int)length)));
+        {
+            var field = new ReadOnlySpan<byte>(data, checked((int)length));
+            Entry.Offer(field);
+            seen |= unit.Observe(field);
+        }
         // journalctl skips entries it cannot read (e.g. corrupted, -EBADMSG) and so does /logs.
-        return result == 0;
+        return result == 0 && unit.Selects(seen);
     }
 }

@@ -6,6 +6,9 @@ namespace HubManager.Journal;
 /// The slice of libsystemd's sd-journal C API that <c>/logs</c> needs, bound with source-generated
 /// <see cref="LibraryImportAttribute"/> stubs (no runtime marshalling, so Native AOT stays warning-free).
 /// Every call returns a negative errno on failure, as in C; <see cref="Check"/> turns that into an exception.
+/// Calls take the raw <c>sd_journal*</c> of a <see cref="JournalHandle"/> its user holds a reference on for as long
+/// as it reads (<see cref="JournalHandle.Use"/>): a <see cref="SafeHandle"/> parameter would add and drop that
+/// reference with two atomic operations per call, thousands of times per request.
 /// </summary>
 internal static unsafe partial class SdJournal
 {
@@ -23,55 +26,69 @@ internal static unsafe partial class SdJournal
     [LibraryImport(Library, EntryPoint = "sd_journal_close")]
     internal static partial void Close(IntPtr journal);
 
+    [LibraryImport(Library, EntryPoint = "sd_journal_flush_matches")]
+    internal static partial void FlushMatches(nint journal);
+
     [LibraryImport(Library, EntryPoint = "sd_journal_add_match")]
-    internal static partial int AddMatch(JournalHandle journal, ReadOnlySpan<byte> data, nuint size);
+    internal static partial int AddMatch(nint journal, ReadOnlySpan<byte> data, nuint size);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_add_disjunction")]
-    internal static partial int AddDisjunction(JournalHandle journal);
+    internal static partial int AddDisjunction(nint journal);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_add_conjunction")]
-    internal static partial int AddConjunction(JournalHandle journal);
+    internal static partial int AddConjunction(nint journal);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_set_data_threshold")]
-    internal static partial int SetDataThreshold(JournalHandle journal, nuint size);
+    internal static partial int SetDataThreshold(nint journal, nuint size);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_seek_head")]
-    internal static partial int SeekHead(JournalHandle journal);
+    internal static partial int SeekHead(nint journal);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_seek_tail")]
-    internal static partial int SeekTail(JournalHandle journal);
+    internal static partial int SeekTail(nint journal);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_seek_realtime_usec")]
-    internal static partial int SeekRealtime(JournalHandle journal, ulong usec);
+    internal static partial int SeekRealtime(nint journal, ulong usec);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_seek_cursor", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int SeekCursor(JournalHandle journal, string cursor);
+    internal static partial int SeekCursor(nint journal, string cursor);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_test_cursor", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int TestCursor(JournalHandle journal, string cursor);
+    internal static partial int TestCursor(nint journal, string cursor);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_next")]
-    internal static partial int Next(JournalHandle journal);
+    internal static partial int Next(nint journal);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_previous")]
-    internal static partial int Previous(JournalHandle journal);
+    internal static partial int Previous(nint journal);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_get_realtime_usec")]
-    internal static partial int GetRealtime(JournalHandle journal, out ulong usec);
+    internal static partial int GetRealtime(nint journal, out ulong usec);
 
     /// <summary>The returned string is malloc()ed and must be freed by the caller.</summary>
     [LibraryImport(Library, EntryPoint = "sd_journal_get_cursor")]
-    internal static partial int GetCursor(JournalHandle journal, out byte* cursor);
+    internal static partial int GetCursor(nint journal, out byte* cursor);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_restart_data")]
-    internal static partial void RestartData(JournalHandle journal);
+    internal static partial void RestartData(nint journal);
 
     /// <summary>The data points into sd-journal's mmap window and is only valid until the next call on this handle.</summary>
     [LibraryImport(Library, EntryPoint = "sd_journal_enumerate_data")]
-    internal static partial int EnumerateData(JournalHandle journal, out byte* data, out nuint length);
+    internal static partial int EnumerateData(nint journal, out byte* data, out nuint length);
 
     [LibraryImport(Library, EntryPoint = "sd_journal_wait")]
-    internal static partial int Wait(JournalHandle journal, ulong timeoutUsec);
+    internal static partial int Wait(nint journal, ulong timeoutUsec);
+
+    /// <summary>Sets up the handle's inotify watches (the fd itself is the handle's), so <see cref="Process"/> sees new and removed files.</summary>
+    [LibraryImport(Library, EntryPoint = "sd_journal_get_fd")]
+    internal static partial int GetFd(nint journal);
+
+    /// <summary>Applies the inotify events queued since the last call; returns one of the <c>SD_JOURNAL_NOP/APPEND/INVALIDATE</c> codes.</summary>
+    [LibraryImport(Library, EntryPoint = "sd_journal_process")]
+    internal static partial int Process(nint journal);
+
+    /// <summary>SD_JOURNAL_INVALIDATE: journal files were added or removed (rotation, vacuuming).</summary>
+    public const int Invalidate = 2;
 
     /// <summary>Throws <see cref="JournalException"/> for a negative errno result; returns non-negative results unchanged.</summary>
     public static int Check(int result, string function) =>
@@ -105,10 +122,29 @@ public sealed class JournalHandle : SafeHandle
         return journal;
     }
 
+    /// <summary>
+    /// Holds a reference on the handle until the lease is disposed, so it cannot be closed underneath its user,
+    /// and gives the raw pointer the <see cref="SdJournal"/> calls take.
+    /// </summary>
+    public Lease Use()
+    {
+        var added = false;
+        DangerousAddRef(ref added);
+        return new Lease(this);
+    }
+
     protected override bool ReleaseHandle()
     {
         SdJournal.Close(handle);
         return true;
+    }
+
+    /// <summary>A reference on a <see cref="JournalHandle"/>: <see cref="Journal"/> stays valid until <see cref="Dispose"/>.</summary>
+    public readonly struct Lease(JournalHandle owner) : IDisposable
+    {
+        public nint Journal { get; } = owner.DangerousGetHandle();
+
+        public void Dispose() => owner.DangerousRelease();
     }
 }
 

@@ -32,14 +32,22 @@ public sealed class JournalFiles : IDisposable
 
     public static async Task<JournalFiles> WriteAsync(IEnumerable<ExportEntry> entries)
     {
+        var files = new JournalFiles(System.IO.Directory.CreateTempSubdirectory("hub-journal-").FullName);
+        await files.AddFileAsync("fixed.journal", entries);
+        return files;
+    }
+
+    /// <summary>Writes <paramref name="entries"/> as one more journal file in the directory; returns its path.</summary>
+    public async Task<string> AddFileAsync(string name, IEnumerable<ExportEntry> entries)
+    {
         var remote = RemoteCandidates.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("systemd-journal-remote is missing: apt-get install systemd-journal-remote (.ci/run does).");
-        var files = new JournalFiles(System.IO.Directory.CreateTempSubdirectory("hub-journal-").FullName);
-        var export = Path.Combine(files.Directory, "entries.export");
+        var export = Path.Combine(Directory, name + ".export");
         await File.WriteAllBytesAsync(export, Export(entries));
-        (await Shell.RunAsync(remote, ["-o", Path.Combine(files.Directory, "fixed.journal"), export])).EnsureSuccess("systemd-journal-remote");
+        var path = Path.Combine(Directory, name);
+        (await Shell.RunAsync(remote, ["-o", path, export])).EnsureSuccess("systemd-journal-remote");
         File.Delete(export);
-        return files;
+        return path;
     }
 
     /// <summary><c>journalctl -D DIR -u UNIT -n N -q --no-pager</c> (plus <paramref name="extra"/>) in time zone <paramref name="tz"/>.</summary>
@@ -65,11 +73,13 @@ public sealed class JournalFiles : IDisposable
         return Encoding.UTF8.GetString(stdout.ToArray());
     }
 
-    /// <summary>The manager's <c>/logs</c> body for these files, parsed.</summary>
-    public async Task<JsonElement> LogsAsync(string unit, string query = "", string tz = "UTC", string? lastEventId = null)
+    /// <summary>The manager's <c>/logs</c> body for these files, parsed; read with a fresh handle, or one rented from <paramref name="pool"/>.</summary>
+    public async Task<JsonElement> LogsAsync(string unit, string query = "", string tz = "UTC", string? lastEventId = null, JournalPool? pool = null)
     {
         var parsed = JournalQuery.Parse(ParseQuery(query), lastEventId, DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(tz));
-        using var reader = JournalReader.Open(JournalHandle.OpenDirectory(Directory), unit, parsed, CancellationToken.None);
+        using var reader = pool is null
+            ? JournalReader.Open(JournalHandle.OpenDirectory(Directory), unit, parsed, CancellationToken.None)
+            : JournalReader.Open(pool, unit, parsed, CancellationToken.None);
         var body = new MemoryStream();
         var pipe = PipeWriter.Create(body);
         if (parsed.Json)
@@ -81,8 +91,12 @@ public sealed class JournalFiles : IDisposable
     }
 
     /// <summary>The <c>logs</c> text of <see cref="LogsAsync"/>.</summary>
-    public async Task<string> TextAsync(string unit, string query = "", string tz = "UTC") =>
-        (await LogsAsync(unit, query, tz)).GetProperty("logs").GetString()!;
+    public async Task<string> TextAsync(string unit, string query = "", string tz = "UTC", JournalPool? pool = null) =>
+        (await LogsAsync(unit, query, tz, pool: pool)).GetProperty("logs").GetString()!;
+
+    /// <summary>This process's open descriptors of files in the directory; a removed file's link ends in " (deleted)".</summary>
+    public string[] OpenByThisProcess() =>
+        [.. System.IO.Directory.GetFiles("/proc/self/fd").Select(fd => new FileInfo(fd).LinkTarget).OfType<string>().Where(target => target.StartsWith(Directory + "/"))];
 
     public static Dictionary<string, StringValues> ParseQuery(string query)
     {

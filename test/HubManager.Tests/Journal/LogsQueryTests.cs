@@ -169,4 +169,24 @@ public class LogsQueryTests
         await Assert.That(body.GetProperty("logs").GetString()).IsEqualTo(expected);
         await Assert.That(expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length).IsEqualTo(10000);
     }
+
+    [Test]
+    public async Task Lines_too_long_for_the_readers_window_read_the_same_as_journalctl()
+    {
+        // 300 lines of 2 KiB: the last 50 fit the window kept while walking back, the last 150 and 300 do not.
+        using var files = await JournalFiles.WriteAsync(Enumerable.Range(0, 300).Select(i =>
+            ExportEntry.Line(Start + (ulong)i * 1_000_000, Unit, $"long line {i} " + new string((char)('a' + i % 26), 2048))));
+
+        foreach (var lines in new[] { 50, 150, 300 })
+        {
+            var text = await files.TextAsync(Unit, $"lines={lines}");
+            var cursors = (await files.LogsAsync(Unit, $"format=json&lines={lines}")).GetProperty("entries").EnumerateArray()
+                .Select(entry => entry.GetProperty("cursor").GetString()).ToArray();
+            var journalctl = (await files.JournalctlAsync(Unit, lines, "UTC", "-o", "json")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("__CURSOR").GetString()).ToArray();
+
+            await Assert.That(text).IsEqualTo(await files.JournalctlAsync(Unit, lines));
+            await Assert.That(cursors).IsEquivalentTo(journalctl, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        }
+    }
 }

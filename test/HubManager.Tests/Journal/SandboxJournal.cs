@@ -51,10 +51,10 @@ public static class SandboxJournal
         return (Lines(fds).Count(l => l.EndsWith(".journal") || l.Contains("inotify")), Lines(threads).Count(l => l.Trim() == "journal-follow"));
     }
 
-    /// <summary>A process's resident set size (VmRSS) in KiB.</summary>
-    public static async Task<long> RssKibAsync(this HubSandbox sandbox, string pid)
+    /// <summary>A memory figure of a process's /proc/PID/status in KiB: VmRSS, RssAnon (its own memory, without mapped files), …</summary>
+    public static async Task<long> MemoryKibAsync(this HubSandbox sandbox, string pid, string field)
     {
         var status = (await sandbox.RunAsync("cat", $"/proc/{pid}/status")).EnsureSuccess("cat status").Stdout;
-        return long.Parse(status.Split('\n').Single(l => l.StartsWith("VmRSS:"))["VmRSS:".Length..].Trim().Split(' ')[0]);
+        return long.Parse(status.Split('\n').Single(l => l.StartsWith(field + ":"))[(field.Length + 1)..].Trim().Split(' ')[0]);
     }
 }

@@ -48,6 +48,17 @@ public class UnitMatchTests
     }
 
     [Test]
+    public async Task The_last_N_count_only_the_units_entries_as_journalctl_n_does()
+    {
+        // sd-journal selects by the field naming the unit; the look-alikes are dropped by the reader and must not
+        // take a place among the last N.
+        using var files = await JournalFiles.WriteAsync(Mixed);
+
+        for (var n = 1; n <= 8; n++)
+            await Assert.That(await files.TextAsync(Unit, $"lines={n}")).IsEqualTo(await files.JournalctlAsync(Unit, n));
+    }
+
+    [Test]
     public async Task Systemd_outside_pid_1_is_recognised_by_its_init_scope_cgroup()
     {
         // Newer systemd (and a manager that is not PID 1 of the journal's namespace) marks its lines with the
