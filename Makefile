@@ -6,7 +6,7 @@ REVISION  := $(shell git rev-parse --short HEAD 2>/dev/null)
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build publish test demo deb bench clean
+.PHONY: build publish test demo deb bench method-order clean
 
 build:
 	$(DOTNET) build HubManager.slnx -c $(CONFIG)
@@ -34,6 +34,11 @@ deb: publish
 bench: publish
 	$(DOTNET) publish test/bench/BareKestrel/BareKestrel.csproj -c Release -o $(ARTIFACTS)/bench/bare-kestrel
 	test/bench/run
+
+# Not part of the build: re-measures which methods start-up and GET /status run and rewrites
+# src/HubManager/hub-manager.order (the layout that keeps idle RSS low). Root; run after large changes.
+method-order: publish
+	test/bench/method-order
 
 clean:
 	rm -rf $(ARTIFACTS) TestResults

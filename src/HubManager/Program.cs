@@ -80,6 +80,11 @@ app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
 app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
 app.Run(router.DispatchAsync);
+// Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
+// daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them
+// to the system (-2.1 MiB idle RSS in make bench); it runs on the thread pool, after READY=1 has gone out.
+app.Lifetime.ApplicationStarted.Register(static () => ThreadPool.QueueUserWorkItem(static _ =>
+    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true)));
 
 try
 {
