@@ -8,8 +8,8 @@ namespace HubManager.Journal;
 /// <see cref="TryRead"/> yields the entries that pass since/until/grep, and <see cref="Wait"/> blocks until the
 /// journal changes, for following. When not following, the last N entries are kept as they are found walking
 /// back from the tail (an <see cref="EntryWindow"/>), so they are not searched for a second time going forwards,
-/// and reading ends with them. Owns the handle
-/// (or, opened from a <see cref="JournalPool"/>, gives it back when disposed); used by one thread at a time.
+/// and reading ends with them. Owns the handle (or, opened from a <see cref="JournalPool"/>, gives it back when
+/// disposed); used by one thread at a time.
 /// </summary>
 public sealed class JournalReader : IDisposable
 {
