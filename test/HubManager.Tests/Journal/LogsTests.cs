@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using HubManager.Journal;
 using HubManager.Tests.Sandbox;
 using static HubManager.Tests.Journal.SandboxJournal;
 
@@ -94,6 +95,25 @@ public class LogsTests(HubSandbox sandbox)
         await Assert.That(status).IsEqualTo(HttpStatusCode.OK);
         await Assert.That(body.GetProperty("logs").GetString()).Contains($"node[{hubPid}]: hub 2.0.10 listening on");
         await Assert.That(deleted).IsEqualTo("0");
+    }
+
+    [Test]
+    public async Task Concurrent_reads_all_equal_journalctl_and_leave_at_most_the_pools_handles_open()
+    {
+        var hub = await sandbox.DefaultManagerAsync();
+        await sandbox.SystemctlAsync("restart", Hub);
+        await EventuallyAsync(async () => Lines(await sandbox.JournalctlAsync(Hub, "-n", "20")).Count(l => l.Contains(" tick ")) >= 5, "ticks in the journal");
+        await sandbox.SystemctlAsync("stop", Hub); // a quiet unit: every read sees the same journal
+        var manager = await sandbox.PropertyAsync(hub.UnitName, "MainPID");
+        var journal = await sandbox.JournalctlAsync(Hub, "-n", "20");
+
+        // Six times the pool's capacity at once: the requests beyond it open and close handles of their own.
+        var reads = await Task.WhenAll(Enumerable.Range(0, 6 * JournalPool.Capacity).Select(_ => hub.GetAsync("/logs?lines=20")));
+        var inotify = (await sandbox.RunAsync("sh", "-c", $"ls -l /proc/{manager}/fd | grep -c inotify || true")).Stdout.Trim();
+
+        await Assert.That(reads.Select(read => read.Status).Distinct()).IsEquivalentTo([HttpStatusCode.OK]);
+        await Assert.That(reads.Select(read => read.Body.GetProperty("logs").GetString()!).Distinct()).IsEquivalentTo([journal]);
+        await Assert.That(int.Parse(inotify)).IsLessThanOrEqualTo(JournalPool.Capacity);
     }
 
     [Test]
