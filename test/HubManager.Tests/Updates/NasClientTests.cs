@@ -23,14 +23,27 @@ public class NasClientTests
         NasClient.CreateHandler(new NasClient.RetryPolicy(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30))),
         TimeProvider.System);
 
-    static async Task<(byte[] Package, FileBrowserNas Nas, TempDir Root)> NasWithPackageAsync(int size = 0)
+    /// <summary>A File Browser stand-in serving release 2.0.11 (a real package, or <c>size</c> random bytes) from a temporary root.</summary>
+    sealed class ServedPackage : IAsyncDisposable
     {
-        var root = new TempDir();
-        var nas = new FileBrowserNas(root.Path);
-        var package = size == 0 ? ReleasePackages.Build("2.0.11") : RandomNumberGenerator.GetBytes(size);
-        nas.Put("2.0.11/hub-2.0.11.tar.gz", package);
-        await Task.CompletedTask;
-        return (package, nas, root);
+        readonly TempDir root = new();
+
+        public ServedPackage(int size)
+        {
+            Nas = new FileBrowserNas(root.Path);
+            Package = size == 0 ? ReleasePackages.Build("2.0.11") : RandomNumberGenerator.GetBytes(size);
+            Nas.Put("2.0.11/hub-2.0.11.tar.gz", Package);
+        }
+
+        public FileBrowserNas Nas { get; }
+
+        public byte[] Package { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Nas.DisposeAsync();
+            root.Dispose();
+        }
     }
 
     static async Task<(byte[] Bytes, ReleaseDownload Download)> DownloadAsync(NasClient client)
@@ -44,9 +57,9 @@ public class NasClientTests
     [Test]
     public async Task Logs_in_once_and_reuses_the_raw_jwt_as_X_Auth()
     {
-        var (package, nas, root) = await NasWithPackageAsync();
-        await using var _ = nas;
-        using var __ = root;
+        await using var served = new ServedPackage(0);
+        var nas = served.Nas;
+        var package = served.Package;
         using var client = Client(nas);
 
         var (first, d1) = await DownloadAsync(client);
@@ -66,9 +79,9 @@ public class NasClientTests
     [Test]
     public async Task A_revoked_token_gets_one_fresh_login_and_an_expired_one_is_not_reused()
     {
-        var (package, nas, root) = await NasWithPackageAsync();
-        await using var _ = nas;
-        using var __ = root;
+        await using var served = new ServedPackage(0);
+        var nas = served.Nas;
+        var package = served.Package;
         using var client = Client(nas);
 
         (await DownloadAsync(client)).Download.Dispose();
@@ -93,9 +106,8 @@ public class NasClientTests
     [Test]
     public async Task X_Renew_Token_makes_the_next_request_log_in_again()
     {
-        var (_, nas, root) = await NasWithPackageAsync();
-        await using var n = nas;
-        using var r = root;
+        await using var served = new ServedPackage(0);
+        var nas = served.Nas;
         using var client = Client(nas);
         nas.RenewTokens = true;
 
@@ -108,9 +120,8 @@ public class NasClientTests
     [Test]
     public async Task Refusals_are_sentences_and_403_404_are_not_retried()
     {
-        var (_, nas, root) = await NasWithPackageAsync();
-        await using var n = nas;
-        using var r = root;
+        await using var served = new ServedPackage(0);
+        var nas = served.Nas;
 
         using var wrongPassword = Client(nas, password: "wrong");
         var badLogin = await Assert.That(() => DownloadAsync(wrongPassword)).Throws<NasException>();
@@ -140,9 +151,9 @@ public class NasClientTests
     [Test]
     public async Task Five_hundreds_are_retried_then_the_package_arrives()
     {
-        var (package, nas, root) = await NasWithPackageAsync();
-        await using var n = nas;
-        using var r = root;
+        await using var served = new ServedPackage(0);
+        var nas = served.Nas;
+        var package = served.Package;
         using var client = Client(nas);
         nas.Inject(RawPath, new FileBrowserNas.Fault.Status(503), new FileBrowserNas.Fault.Status(502), new FileBrowserNas.Fault.Status(429));
 
@@ -156,9 +167,9 @@ public class NasClientTests
     [Test]
     public async Task A_body_cut_off_or_reset_resumes_with_Range_and_If_Range_into_the_same_stream()
     {
-        var (package, nas, root) = await NasWithPackageAsync(size: 3 << 20);
-        await using var n = nas;
-        using var r = root;
+        await using var served = new ServedPackage(3 << 20);
+        var nas = served.Nas;
+        var package = served.Package;
         using var client = Client(nas);
         nas.Inject(RawPath, new FileBrowserNas.Fault.Truncate(1_000_000), new FileBrowserNas.Fault.Reset(500_000));
 
@@ -182,9 +193,9 @@ public class NasClientTests
     [Test]
     public async Task Through_gzip_a_resumed_download_is_invisible_to_the_reader()
     {
-        var (package, nas, root) = await NasWithPackageAsync();
-        await using var n = nas;
-        using var r = root;
+        await using var served = new ServedPackage(0);
+        var nas = served.Nas;
+        var package = served.Package;
         using var client = Client(nas);
         nas.Inject(RawPath, new FileBrowserNas.Fault.Truncate(package.Length / 2));
         using var dir = new TempDir();
@@ -201,9 +212,8 @@ public class NasClientTests
     [Test]
     public async Task Without_range_support_a_cut_off_body_fails_cleanly()
     {
-        var (_, nas, root) = await NasWithPackageAsync(size: 1 << 20);
-        await using var n = nas;
-        using var r = root;
+        await using var served = new ServedPackage(1 << 20);
+        var nas = served.Nas;
         using var client = Client(nas);
         nas.SupportsRanges = false;
         nas.Inject(RawPath, new FileBrowserNas.Fault.Truncate(100_000));
