@@ -61,6 +61,6 @@ public sealed partial class InstalledVersion(string installDir)
         }
     }
 
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Posix.Libc, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 }

@@ -15,22 +15,25 @@ public static partial class Posix
     const int OCloexec = 0x80000;
     public const int ENOENT = 2, EEXIST = 17, EXDEV = 18, EINVAL = 22, ENOSPC = 28, ENOSYS = 38;
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    /// <summary>glibc by its soname: "libc" would make the runtime probe libc.so, which is a linker script where libc6-dev is installed.</summary>
+    internal const string Libc = "libc.so.6";
+
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int rename(string oldpath, string newpath);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
 
-    [LibraryImport("libc", SetLastError = true)]
+    [LibraryImport(Libc, SetLastError = true)]
     private static partial int fsync(int fd);
 
-    [LibraryImport("libc", SetLastError = true)]
+    [LibraryImport(Libc, SetLastError = true)]
     private static partial int close(int fd);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int lstat(string path, byte* buffer);
 
     /// <summary>
