@@ -97,7 +97,7 @@ internal static unsafe partial class SdJournal
 
 /// <summary>
 /// Owns one <c>sd_journal*</c> and closes it exactly once (also if a request dies half-way).
-/// A journal handle is not thread-safe: it must be used by one thread at a time, and never shared between requests.
+/// A journal handle is not thread-safe: one thread at a time uses it (the <see cref="JournalPool"/> lends it to one request at a time).
 /// </summary>
 public sealed class JournalHandle : SafeHandle
 {
