@@ -8,7 +8,8 @@ namespace HubManager.Http;
 /// <c>GET /logs</c>: the hub unit's journal read in-process through sd-journal, as journalctl's short text
 /// (<c>{"service", "lines", "logs"}</c>), as JSON entries (<c>format=json</c>), or followed as Server-Sent Events
 /// (<c>follow=true</c>, at most <see cref="MaxFollowers"/> at once). A one-off read rents an open journal handle
-/// from the <see cref="JournalPool"/>; a follower opens its own and holds it as long as it follows. Followers end when the client leaves or the manager stops, and leave no handle or thread behind.
+/// from the <see cref="JournalPool"/>; a follower opens its own and holds it as long as it follows. Followers end
+/// when the client leaves or the manager stops, and leave no handle or thread behind.
 /// </summary>
 public sealed class LogsEndpoint(HubManagerOptions options, JournalPool journals, IHostApplicationLifetime lifetime, ILogger<LogsEndpoint> logger)
 {
