@@ -6,7 +6,12 @@ REVISION  := $(shell git rev-parse --short HEAD 2>/dev/null)
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build publish test demo deb bench method-order clean
+.PHONY: deps build publish test demo deb bench method-order clean
+
+# The Debian packages the tests and the demo need that a new machine lacks (apt-get; root). Both
+# `make test` and `make demo` start with it; it returns at once when everything is there.
+deps:
+	test/install-deps
 
 build:
 	$(DOTNET) build HubManager.slnx -c $(CONFIG)
@@ -18,11 +23,12 @@ publish:
 	@ls -l $(ARTIFACTS)/hub-manager
 
 # Unit tests, plus integration tests that drive artifacts/hub-manager in a real systemd sandbox (root).
-test: publish
-	$(DOTNET) test --project test/HubManager.Tests -c $(CONFIG)
+# Interrupted (Ctrl-C, SIGTERM) or not, it leaves no sandbox running.
+test: deps publish
+	DOTNET=$(DOTNET) CONFIG=$(CONFIG) test/run-tests
 
 # Boots a sandbox with a demo hub and the manager on 127.0.0.1:3081; Ctrl-C tears it down.
-demo: publish
+demo: deps publish
 	test/sandbox/demo
 
 # The Debian package, artifacts/hub-manager_<version>_amd64.deb (dpkg-deb; no debhelper needed).

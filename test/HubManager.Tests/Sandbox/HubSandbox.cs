@@ -44,8 +44,12 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
         Directory.CreateDirectory(stateDir);
         Exchange = Path.Combine(stateDir, "exchange");
         Directory.CreateDirectory(Exchange);
+        // Whatever the sandbox reads from the repository is bound in: its overlay of / cannot be trusted to
+        // show a clone that lives under /tmp (the sandbox mounts its own) or that changed after boot. The
+        // sandbox is this process's: its guard stops it when the test run ends, however it ends.
         var boot = await Shell.RunAsync(Repository.SandboxScript,
-            ["boot", Path.Combine(stateDir, "systemd"), "--bind", Exchange, "--bind", Path.GetDirectoryName(Repository.ManagerBinary)!]);
+            ["boot", Path.Combine(stateDir, "systemd"), "--owner", Environment.ProcessId.ToString(),
+             "--bind", Exchange, "--bind", Path.GetDirectoryName(Repository.ManagerBinary)!, "--bind", Repository.DemoHub]);
         boot.EnsureSuccess("hub-sandbox boot");
         Pid = int.Parse(boot.Stdout.Trim().Split('\n')[^1]);
         CopyDirectory(Repository.DemoHub, InstallDir);
