@@ -3,6 +3,9 @@ DOTNET    ?= dotnet
 CONFIG    ?= Release
 ARTIFACTS := artifacts
 REVISION  := $(shell git rev-parse --short HEAD 2>/dev/null)
+# Exported for test/run-tests. Recipes are plain commands, so make runs them without a shell in
+# between and its SIGTERM reaches them (make passes SIGTERM to its children).
+export DOTNET CONFIG
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -25,7 +28,7 @@ publish:
 # Unit tests, plus integration tests that drive artifacts/hub-manager in a real systemd sandbox (root).
 # Interrupted (Ctrl-C, SIGTERM) or not, it leaves no sandbox running.
 test: deps publish
-	DOTNET=$(DOTNET) CONFIG=$(CONFIG) test/run-tests
+	test/run-tests
 
 # Boots a sandbox with a demo hub and the manager on 127.0.0.1:3081; Ctrl-C tears it down.
 demo: deps publish
