@@ -6,9 +6,9 @@ namespace HubManager.Tests.Updates;
 
 /// <summary>
 /// The NAS client's time and size bounds against the hostile File Browser stand-in, in process (fast): an answer
-/// that never comes is retried once the headers' timeout passes, a package body that stalls before its first byte
-/// is resumed, a dripped login fails at the exchange bound naming the login, and an endless chunked sidecar is
-/// refused at 64 KiB. The shipped binary meets the same NAS in <see cref="HostileNasTests"/>.
+/// that never comes is retried once the headers' timeout passes (which does not cut a slow body), a package body
+/// that stalls before its first byte is resumed, a dripped login fails at the exchange bound naming the login, and
+/// an endless chunked sidecar is refused at 64 KiB. The shipped binary meets the same NAS in <see cref="HostileNasTests"/>.
 /// </summary>
 [NotInParallel(nameof(NasClientTests))]
 public class HostileNasClientTests
@@ -48,6 +48,22 @@ public class HostileNasClientTests
 
         await Assert.That(copy.ToArray().AsSpan().SequenceEqual(package)).IsTrue();
         await Assert.That(nas.Requests.Count(r => r.Path == RawPath)).IsEqualTo(2);
+    }
+
+    [Test]
+    public async Task The_headers_timeout_does_not_cut_a_body_that_takes_longer()
+    {
+        await using var served = new NasClientTests.ServedPackage(300_000);
+        var nas = served.Nas;
+        nas.BytesPerSecond = 100_000; // about 3 s, steadily: no read waits anywhere near the 1 s timeout
+        using var client = Client(nas, new NasLimits { ReadTimeout = TimeSpan.FromSeconds(1) });
+
+        using var download = await ReleaseDownload.OpenAsync(client, client.PackageUri("2.0.11"), NullLogger.Instance, (_, _) => { }, CancellationToken.None);
+        var copy = new MemoryStream();
+        await download.CopyToAsync(copy);
+
+        await Assert.That(copy.ToArray().AsSpan().SequenceEqual(served.Package)).IsTrue();
+        await Assert.That(download.Resumes).IsEqualTo(0);
     }
 
     [Test]
