@@ -50,6 +50,13 @@ public sealed record HubManagerOptions
             Username = config["Nas:Username"],
             Password = config["Nas:Password"],
             PasswordFile = ParseOptionalAbsolutePath(config, "Nas:PasswordFile"),
+            Limits = new NasLimits
+            {
+                ReadTimeout = TimeSpan.FromSeconds(ParseInt(config, "Nas:ReadTimeoutSeconds", 30, min: 1, max: 3600)),
+                ExchangeTimeout = TimeSpan.FromSeconds(ParseInt(config, "Nas:ExchangeTimeoutSeconds", 60, min: 1, max: 3600)),
+                MinBytesPerSecond = ParseLong(config, "Nas:MinBytesPerSecond", 1024, min: 0, max: 1L << 30),
+                RateWindow = TimeSpan.FromSeconds(ParseInt(config, "Nas:RateWindowSeconds", 60, min: 1, max: 3600)),
+            },
         },
         Update = new UpdateOptions
         {
@@ -156,8 +163,33 @@ public sealed record NasOptions
     /// <summary>A file holding the password (its first line), read at each login so that it can be rotated.</summary>
     public string? PasswordFile { get; init; }
 
+    /// <summary>How long the NAS may take over each exchange.</summary>
+    public NasLimits Limits { get; init; } = new();
+
     // The password must never reach a log line, even through a record's generated ToString.
-    public override string ToString() => $"NasOptions {{ Url = {Url}, PackagePath = {PackagePath}, Auth = {Auth}, Username = {Username}, PasswordFile = {PasswordFile} }}";
+    public override string ToString() => $"NasOptions {{ Url = {Url}, PackagePath = {PackagePath}, Auth = {Auth}, Username = {Username}, PasswordFile = {PasswordFile}, Limits = {Limits} }}";
+}
+
+/// <summary>
+/// Time bounds on everything the NAS sends, so that a NAS that stalls or drips fails the update with a sentence
+/// instead of holding it (and every later update) for ever. The defaults suit a LAN NAS that may be busy.
+/// </summary>
+public sealed record NasLimits
+{
+    /// <summary>
+    /// The longest the NAS may go without sending: waiting for an answer's headers (each attempt; then it is
+    /// retried) or for any read of a body to bring data (a stalled package body is then resumed).
+    /// </summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A login or a checksum sidecar, retries included, must be over within this.</summary>
+    public TimeSpan ExchangeTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The package must arrive at least this fast, averaged over <see cref="RateWindow"/> (0: no minimum).</summary>
+    public long MinBytesPerSecond { get; init; } = 1024;
+
+    /// <summary>The span over which <see cref="MinBytesPerSecond"/> is averaged, so that a short pause is no failure.</summary>
+    public TimeSpan RateWindow { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>How an update proves the new release healthy and how many backups it keeps.</summary>

@@ -6,8 +6,8 @@ namespace HubManager.Http;
 
 /// <summary>
 /// <c>POST /update {"version", "force"}</c> (starts an update in the background), <c>GET /update</c> (its state,
-/// kept across restarts) and <c>POST /rollback</c> (back to the newest backup, answered once the health gate
-/// has spoken). The request is checked completely — JSON content type (415), at most 64 KiB (413), a semantic
+/// kept across restarts), <c>DELETE /update</c> (cancels it while it is still downloading or verifying) and
+/// <c>POST /rollback</c> (back to the newest backup, answered once the health gate has spoken). The request is checked completely — JSON content type (415), at most 64 KiB (413), a semantic
 /// version (400) — before anything reaches the NAS.
 /// </summary>
 public sealed class UpdateEndpoints(Updater updater)
@@ -17,6 +17,7 @@ public sealed class UpdateEndpoints(Updater updater)
     public void MapTo(ApiRouter router) => router
         .Map("POST", "/update", UpdateAsync)
         .Map("GET", "/update", StatusAsync)
+        .Map("DELETE", "/update", CancelAsync)
         .Map("POST", "/rollback", RollbackAsync);
 
     async Task UpdateAsync(HttpContext context)
@@ -59,6 +60,19 @@ public sealed class UpdateEndpoints(Updater updater)
 
     Task StatusAsync(HttpContext context) =>
         ApiRouter.WriteAsync(context, StatusCodes.Status200OK, updater.Status, UpdateJson.Api.UpdateStatus);
+
+    async Task CancelAsync(HttpContext context)
+    {
+        var (outcome, sentence) = await updater.CancelAsync();
+        var (status, response) = outcome switch
+        {
+            CancelOutcome.Cancelled => (StatusCodes.Status200OK, new UpdateResponse(true, Message: sentence)),
+            CancelOutcome.Cancelling => (StatusCodes.Status202Accepted, new UpdateResponse(true, Message: sentence)),
+            CancelOutcome.NothingRunning => (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: sentence)),
+            _ => (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: sentence)),
+        };
+        await ApiRouter.WriteAsync(context, status, response, UpdateJson.Api.UpdateResponse);
+    }
 
     async Task RollbackAsync(HttpContext context)
     {

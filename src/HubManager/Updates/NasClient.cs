@@ -5,6 +5,7 @@ using System.Text.Json;
 using HubManager.Hosting;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
+using Polly.Timeout;
 
 namespace HubManager.Updates;
 
@@ -17,8 +18,11 @@ public sealed class NasException(string message) : Exception(message);
 /// <c>X-Renew-Token: true</c>, log in again once on a 401, and treat File Browser's 202 on <c>/api/raw</c> as
 /// "no download permission"), a plain web server with HTTP basic auth, or one with no auth.
 /// Every request goes through a Microsoft.Extensions.Http.Resilience pipeline that retries network errors,
-/// 408, 429 and 5xx with jittered exponential backoff within a total time bound; 403 and 404 are answers, not
-/// accidents, and are never retried. The password and the token never reach a log line or an exception.
+/// 408, 429, 5xx and answers whose headers take longer than <see cref="NasLimits.ReadTimeout"/>, with jittered
+/// exponential backoff within a total time bound; 403 and 404 are answers, not accidents, and are never retried.
+/// The small exchanges (login, checksum sidecar) are bounded whole by <see cref="NasLimits.ExchangeTimeout"/>, and
+/// their bodies by <see cref="SmallBody.MaxBytes"/> as they are read, whatever their framing (a chunked body has no
+/// Content-Length to refuse early). The password and the token never reach a log line or an exception.
 /// </summary>
 public sealed class NasClient : IDisposable
 {
@@ -40,19 +44,23 @@ public sealed class NasClient : IDisposable
     DateTimeOffset tokenExpires;
 
     public NasClient(NasOptions nas, ILogger<NasClient> logger)
-        : this(nas, logger, CreateHandler(RetryPolicy.Default), TimeProvider.System) { }
+        : this(nas, logger, CreateHandler(RetryPolicy.Default, nas.Limits.ReadTimeout), TimeProvider.System) { }
 
     public NasClient(NasOptions nas, ILogger logger, HttpMessageHandler handler, TimeProvider time)
     {
         this.nas = nas;
         this.logger = logger;
         this.time = time;
-        // No HttpClient.Timeout: a large package may take long; stalls are caught per read by ReleaseDownload.
+        // No HttpClient.Timeout: a large package may take long; NasLimits bound each read, the small exchanges
+        // whole, and the package's rate (ReleaseDownload).
         http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    /// <summary>The resilience pipeline around a socket handler that never follows redirects (they could carry X-Auth elsewhere).</summary>
-    public static HttpMessageHandler CreateHandler(RetryPolicy policy)
+    /// <summary>
+    /// The resilience pipeline around a socket handler that never follows redirects (they could carry X-Auth elsewhere).
+    /// Each attempt may wait <paramref name="headersTimeout"/> for the answer's headers before it counts as failed and is retried.
+    /// </summary>
+    public static HttpMessageHandler CreateHandler(RetryPolicy policy, TimeSpan headersTimeout)
     {
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddTimeout(policy.TotalTimeout)
@@ -65,6 +73,7 @@ public sealed class NasClient : IDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
             })
+            .AddTimeout(headersTimeout)
             .Build();
         return new ResilienceHandler(pipeline)
         {
@@ -77,6 +86,9 @@ public sealed class NasClient : IDisposable
             },
         };
     }
+
+    /// <summary>The time bounds on the NAS (<c>Nas:ReadTimeoutSeconds</c> and the like).</summary>
+    public NasLimits Limits => nas.Limits;
 
     /// <summary>True when <c>Nas:Url</c> is set; without it there is nowhere to update from.</summary>
     public bool Configured => nas.Url is not null;
@@ -99,14 +111,15 @@ public sealed class NasClient : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            if (from > 0)
+            // A resume always names its range, even from byte 0 (a body that stalled before its first byte).
+            if (from > 0 || ifRange is not null)
             {
                 request.Headers.Range = new RangeHeaderValue(from, null);
                 if (ifRange is not null)
                     request.Headers.TryAddWithoutValidation("If-Range", ifRange);
             }
             await AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
-            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.Headers.TryGetValues("X-Renew-Token", out var renew) && renew.Contains("true", StringComparer.OrdinalIgnoreCase))
                 token = null; // File Browser wants a fresh token; the next request logs in again.
             if (response.StatusCode == HttpStatusCode.Unauthorized)
@@ -136,14 +149,47 @@ public sealed class NasClient : IDisposable
     public async Task<string?> GetChecksumAsync(Uri packageUri, string fileName, CancellationToken cancellationToken)
     {
         var uri = new Uri(packageUri.AbsoluteUri + ".sha256");
-        using var response = await GetAsync(uri, 0, null, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            return null;
-        EnsureSuccess(response, uri);
-        if (response.Content.Headers.ContentLength > 64 * 1024)
-            throw new NasException($"{uri.AbsolutePath} is larger than 64 KiB; it is not a checksum file");
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        return ChecksumFile.Find(text, fileName) ?? throw new NasException($"{uri.AbsolutePath} holds no SHA-256 for {fileName}");
+        // Logging in is an exchange with a bound of its own; the sidecar's starts after it, so that a stalled
+        // login is reported as the login.
+        if (nas.Auth == "filebrowser")
+            await TokenAsync(cancellationToken).ConfigureAwait(false);
+        return await WithinExchangeTimeoutAsync(uri, async bounded =>
+        {
+            using var response = await GetAsync(uri, 0, null, bounded).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return null;
+            EnsureSuccess(response, uri);
+            var text = await SmallBody.ReadAsync(response, uri, nas.Limits.ReadTimeout, "it is not a checksum file", bounded).ConfigureAwait(false);
+            return ChecksumFile.Find(text, fileName) ?? throw new NasException($"{uri.AbsolutePath} holds no SHA-256 for {fileName}");
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a request, answering once headers are in; the headers' wait is bounded by the pipeline.</summary>
+    async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException timeout)
+        {
+            throw new NasException($"the NAS did not answer {request.RequestUri?.AbsolutePath} (no response headers within {timeout.Timeout.TotalSeconds:0} s, even after retries)");
+        }
+    }
+
+    /// <summary>Runs a small exchange (login, sidecar), retries included, within <see cref="NasLimits.ExchangeTimeout"/>.</summary>
+    async Task<T> WithinExchangeTimeoutAsync<T>(Uri uri, Func<CancellationToken, Task<T>> exchange, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(nas.Limits.ExchangeTimeout);
+        try
+        {
+            return await exchange(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new NasException($"the NAS took longer than {nas.Limits.ExchangeTimeout.TotalSeconds:0} s over {uri.AbsolutePath} (Nas:ExchangeTimeoutSeconds)");
+        }
     }
 
     /// <summary>Throws a <see cref="NasException"/> naming the status for anything but 200/206.</summary>
@@ -195,9 +241,14 @@ public sealed class NasClient : IDisposable
         }
     }
 
-    async Task<string> LoginAsync(CancellationToken cancellationToken)
+    Task<string> LoginAsync(CancellationToken cancellationToken)
     {
         var uri = new Uri(nas.Url!.AbsoluteUri.TrimEnd('/') + "/api/login");
+        return WithinExchangeTimeoutAsync(uri, bounded => LoginOnceAsync(uri, bounded), cancellationToken);
+    }
+
+    async Task<string> LoginOnceAsync(Uri uri, CancellationToken cancellationToken)
+    {
         var body = new MemoryStream();
         using (var json = new Utf8JsonWriter(body))
         {
@@ -211,13 +262,13 @@ public sealed class NasClient : IDisposable
         {
             Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Forbidden)
             throw new NasException($"the NAS refused the login of '{nas.Username}' (403: wrong username or password)");
         if (!response.IsSuccessStatusCode)
             throw new NasException($"the NAS login at {uri.AbsolutePath} answered {(int)response.StatusCode} {response.ReasonPhrase}");
         // File Browser answers the bare JWT as text/plain; some versions quote it.
-        var jwt = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim().Trim('"').Trim();
+        var jwt = (await SmallBody.ReadAsync(response, uri, nas.Limits.ReadTimeout, "that is not a token", cancellationToken).ConfigureAwait(false)).Trim().Trim('"').Trim();
         if (jwt.Length == 0 || jwt.Any(c => c <= ' ' || c > '~'))
             throw new NasException($"the NAS login at {uri.AbsolutePath} did not answer a token");
         logger.LogInformation("Logged in to the NAS at {Url} as {User}", nas.Url, nas.Username);
@@ -258,68 +309,5 @@ public sealed class NasClient : IDisposable
             }
             return null;
         }
-    }
-}
-
-/// <summary>
-/// Where the NAS password comes from, first found wins: <c>Nas:Password</c>, the first line of
-/// <c>Nas:PasswordFile</c>, the systemd credential <c>nas-password</c> (<c>$CREDENTIALS_DIRECTORY/nas-password</c>,
-/// for <c>LoadCredential=</c>). Files are read at each login so that a rotated password is picked up.
-/// </summary>
-public static class NasPassword
-{
-    public const string CredentialName = "nas-password";
-
-    public static string Read(NasOptions nas)
-    {
-        if (!string.IsNullOrEmpty(nas.Password))
-            return nas.Password;
-        if (nas.PasswordFile is { } file)
-            return FirstLine(file, "Nas:PasswordFile");
-        try
-        {
-            if (SystemdCredentials.Read(CredentialName) is { } credential)
-                return credential;
-        }
-        catch (Exception unreadable) when (unreadable is IOException or UnauthorizedAccessException or ConfigurationException)
-        {
-            throw new NasException($"cannot read the credential {CredentialName}: {unreadable.Message}");
-        }
-        throw new NasException($"no NAS password: set Nas:Password or Nas:PasswordFile, or pass the credential {CredentialName} (LoadCredential=)");
-    }
-
-    static string FirstLine(string path, string what)
-    {
-        try
-        {
-            using var reader = new StreamReader(path);
-            return reader.ReadLine() ?? "";
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            throw new NasException($"cannot read the NAS password from {what} ({path}): {failure.Message}");
-        }
-    }
-}
-
-/// <summary>Reads sha256sum output: "HEX  name", "HEX *name", or a bare HEX.</summary>
-public static class ChecksumFile
-{
-    public static string? Find(string text, string fileName)
-    {
-        foreach (var rawLine in text.Split('\n'))
-        {
-            var line = rawLine.Trim();
-            if (line.Length == 0 || line.StartsWith('#'))
-                continue;
-            var split = line.IndexOfAny([' ', '\t']);
-            var hex = split < 0 ? line : line[..split];
-            var name = split < 0 ? null : line[(split + 1)..].TrimStart().TrimStart('*');
-            if (hex.Length != 64 || !hex.All(Uri.IsHexDigit))
-                continue;
-            if (name is null || name.Length == 0 || Path.GetFileName(name) == fileName)
-                return hex.ToLowerInvariant();
-        }
-        return null;
     }
 }

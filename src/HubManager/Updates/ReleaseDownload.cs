@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using HubManager.Hosting;
 
 namespace HubManager.Updates;
 
@@ -9,13 +11,13 @@ namespace HubManager.Updates;
 /// from the next byte (<c>Range: bytes=N-</c> with <c>If-Range</c> set to the first answer's ETag or
 /// Last-Modified) and carries on, so the decompressor and tar reader above never notice. If the server cannot
 /// resume (no validator, a 200 instead of a 206, a 416) the download fails with a sentence saying so.
+/// Bounded in time by the NAS's <see cref="NasLimits"/>: a read that brings nothing for the read timeout is a stall
+/// (resumed, at most <see cref="MaxResumes"/> times), and a body arriving slower than the minimum rate, averaged
+/// over the rate window, fails the download (a NAS dripping a byte at a time would otherwise hold it for ever).
 /// Holds one response at a time and no buffer of its own: memory does not grow with the package.
 /// </summary>
 public sealed class ReleaseDownload : Stream
 {
-    /// <summary>A read that makes no progress for this long counts as a broken connection.</summary>
-    public static TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
     public const int MaxResumes = 10;
 
     readonly NasClient nas;
@@ -25,10 +27,13 @@ public sealed class ReleaseDownload : Stream
     readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     readonly string? validator;
     readonly byte[] firstBytes = new byte[2];
+    readonly NasLimits limits;
     HttpResponseMessage response;
     Stream body;
     long position;
     int resumes;
+    long windowStarted = Stopwatch.GetTimestamp();
+    long windowStartPosition;
 
     ReleaseDownload(NasClient nas, Uri uri, ILogger logger, Action<long, long?> progress, HttpResponseMessage response, Stream body)
     {
@@ -38,6 +43,7 @@ public sealed class ReleaseDownload : Stream
         this.progress = progress;
         this.response = response;
         this.body = body;
+        limits = nas.Limits;
         TotalBytes = response.Content.Headers.ContentLength;
         // Only a strong ETag may be used in If-Range; Last-Modified is the fallback validator.
         validator = response.Headers.ETag is { IsWeak: false } etag ? etag.ToString()
@@ -95,18 +101,21 @@ public sealed class ReleaseDownload : Stream
             try
             {
                 using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                stall.CancelAfter(StallTimeout);
+                stall.CancelAfter(limits.ReadTimeout);
                 var read = await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
                 if (read == 0 && TotalBytes is { } total && position < total)
                     throw new IOException($"the body ended after {position} of {total} bytes");
                 if (read > 0)
+                {
                     Consume(buffer.Span[..read]);
+                    CheckRate();
+                }
                 return read;
             }
             catch (Exception failure) when (!cancellationToken.IsCancellationRequested
                 && failure is IOException or HttpRequestException or OperationCanceledException)
             {
-                broken = failure is OperationCanceledException ? new IOException($"no data for {StallTimeout.TotalSeconds:0} s") : failure;
+                broken = failure is OperationCanceledException ? new IOException($"no data for {limits.ReadTimeout.TotalSeconds:0} s (Nas:ReadTimeoutSeconds)") : failure;
             }
             await ResumeAsync(broken, cancellationToken).ConfigureAwait(false);
         }
@@ -122,6 +131,27 @@ public sealed class ReleaseDownload : Stream
         hash.AppendData(data);
         position += data.Length;
         progress(position, TotalBytes);
+    }
+
+    /// <summary>
+    /// At the end of each rate window, refuses a body that came slower than the minimum rate on average over it.
+    /// Checked as reads return; a read that never returns is the read timeout's business.
+    /// </summary>
+    void CheckRate()
+    {
+        var elapsed = Stopwatch.GetElapsedTime(windowStarted);
+        if (limits.MinBytesPerSecond == 0 || elapsed < limits.RateWindow)
+            return;
+        var received = position - windowStartPosition;
+        if (received < limits.MinBytesPerSecond * elapsed.TotalSeconds)
+            throw new NasException($"the NAS sends {uri.AbsolutePath} too slowly: {received} bytes in {elapsed.TotalSeconds:0} s, under the minimum of {limits.MinBytesPerSecond} bytes/s (Nas:MinBytesPerSecond)");
+        StartRateWindow();
+    }
+
+    void StartRateWindow()
+    {
+        windowStarted = Stopwatch.GetTimestamp();
+        windowStartPosition = position;
     }
 
     async Task ResumeAsync(Exception broken, CancellationToken cancellationToken)
@@ -145,6 +175,8 @@ public sealed class ReleaseDownload : Stream
                 throw new NasException($"the NAS resumed {uri.AbsolutePath} at the wrong place ({next.Content.Headers.ContentRange}) instead of byte {position}");
             body = await next.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             response = next;
+            // Asking again is not the NAS being slow: the rate is measured afresh on the new body.
+            StartRateWindow();
         }
         catch
         {

@@ -12,6 +12,7 @@ namespace HubManager.Updates;
 /// intent journal, swap, restart, health gate, and commit (keep a backup) or roll back.
 /// Until the intent journal is written the live install is untouched, so any failure before it only deletes
 /// the staging tree. A rollback is the same transaction with a backup's tree as the other side.
+/// Until the install begins the operator may cancel an update (<see cref="CancelAsync"/>); after, it runs to its end.
 /// </summary>
 public sealed class Updater
 {
@@ -25,6 +26,8 @@ public sealed class Updater
     readonly UnitStatusCache unitStatus;
     readonly Lock gate = new();
     string? busy;
+    CancellableUpdate? cancellable;
+    Task? running;
     readonly bool recoveryClaimed;
 
     public Updater(HubManagerOptions options, NasClient nas, UpdateJournal journal, UpdateTransaction transaction, UpdateProgress progress,
@@ -63,9 +66,40 @@ public sealed class Updater
                 return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub is already at version {version}"));
             busy = $"update to {version}";
             progress.Begin(version, installed, UpdatePhase.Download);
-            _ = Task.Run(() => RunUpdateAsync(version, installed, lifetime.ApplicationStopping));
+            var update = cancellable = new CancellableUpdate(version);
+            running = Task.Run(() => RunUpdateAsync(version, installed, update, lifetime.ApplicationStopping));
         }
         return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub update to version {version} started"));
+    }
+
+    /// <summary>
+    /// Cancels the running update unless it has begun installing, and waits (a bounded while) for it to stop, so
+    /// that an update asked for right after is accepted. The update ends <c>failed</c>, "cancelled by the operator".
+    /// </summary>
+    public async Task<(CancelOutcome Outcome, string Sentence)> CancelAsync()
+    {
+        CancellableUpdate? update;
+        Task? work;
+        string? what;
+        lock (gate)
+            (what, update, work) = (busy, cancellable, running);
+        if (what is null)
+            return (CancelOutcome.NothingRunning, "no update is running");
+        if (update is null || work is null)
+            return (CancelOutcome.NotCancellable, $"the {what} cannot be cancelled");
+        if (!update.TryCancel())
+            return (CancelOutcome.NotCancellable, $"the update to {update.Version} is installing; it can no longer be cancelled");
+        logger.LogWarning("Update to {Version}: cancelled by the operator", update.Version);
+        // Stopping is prompt (every NAS read and extractor write watches the token); deleting a large staging tree is the slow part.
+        try
+        {
+            await work.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return (CancelOutcome.Cancelling, $"the update to {update.Version} is being cancelled; GET /update shows when it has stopped");
+        }
+        return (CancelOutcome.Cancelled, $"the update to {update.Version} was cancelled; nothing was installed");
     }
 
     /// <summary>Rolls back to the newest backup and answers when the health gate has spoken.</summary>
@@ -138,7 +172,7 @@ public sealed class Updater
         return progress.Current.State == UpdateState.Running ? $"recovery of the update to {progress.Current.Version}" : null;
     }
 
-    async Task RunUpdateAsync(string version, string? installed, CancellationToken cancellationToken)
+    async Task RunUpdateAsync(string version, string? installed, CancellableUpdate update, CancellationToken cancellationToken)
     {
         try
         {
@@ -149,7 +183,10 @@ public sealed class Updater
             IReadOnlyList<string> entries;
             try
             {
-                entries = await DownloadAsync(version, cancellationToken).ConfigureAwait(false);
+                using var downloading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, update.Token);
+                entries = await DownloadAsync(version, downloading.Token).ConfigureAwait(false);
+                if (!update.TryBeginInstall())
+                    throw new OperationCanceledException(update.Token); // cancelled as the verification ended
             }
             catch (Exception failure)
             {
@@ -157,6 +194,7 @@ public sealed class Updater
                 UpdateJournal.DeleteTree(journal.Transaction);
                 var reason = failure switch
                 {
+                    _ when update.CancelRequested => "cancelled by the operator",
                     OperationCanceledException when cancellationToken.IsCancellationRequested => "the manager is stopping",
                     IOException io when io.HResult == Posix.ENOSPC || io.Message.Contains("No space left", StringComparison.Ordinal)
                         => $"no space left on the install filesystem while extracting: {failure.Message}",
@@ -180,7 +218,7 @@ public sealed class Updater
         finally
         {
             lock (gate)
-                busy = null;
+                (busy, cancellable, running) = (null, null, null);
         }
     }
 

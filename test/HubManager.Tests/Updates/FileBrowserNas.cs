@@ -18,13 +18,15 @@ namespace HubManager.Tests.Updates;
 /// <c>Accept-Ranges</c>, honouring <c>Range: bytes=N-</c> (206 + Content-Range, 416 past the end) and <c>If-Range</c>
 /// (200 with the whole file when it does not match), like Go's http.ServeContent that File Browser uses;</item>
 /// <item><c>X-Renew-Token: true</c> on answers when <see cref="RenewTokens"/> is set.</item>
+/// <item>injected faults: a status, a body cut off or reset, and hostile bodies (FileBrowserNas.Hostile.cs) for the
+/// login or any file: stalled after the headers, dripped, or chunked without end.</item>
 /// </list>
 /// Files come from <see cref="Root"/> (the path after <c>/api/raw</c>). Every request is recorded.
 /// </summary>
-public sealed class FileBrowserNas : IAsyncDisposable
+public sealed partial class FileBrowserNas : IAsyncDisposable
 {
     /// <summary>What to do to the next answer(s) for a path.</summary>
-    public abstract record Fault
+    public abstract partial record Fault
     {
         public sealed record Status(int Code) : Fault;
         /// <summary>Announce the whole length, send this many body bytes, then close (a premature end).</summary>
@@ -127,10 +129,12 @@ public sealed class FileBrowserNas : IAsyncDisposable
     {
         if (request.Method == "POST" && request.Path == "/api/login")
         {
-            if (TryLogin(request.Body))
-                await WriteAsync(stream, 200, "OK", [("Content-Type", "text/plain")], Encoding.ASCII.GetBytes(IssueToken()));
-            else
+            if (!TryLogin(request.Body))
                 await WriteAsync(stream, 403, "Forbidden", [("Content-Type", "text/plain")], "403 Forbidden\n"u8.ToArray());
+            else if (TakeHostile(request.Path) is { } hostile)
+                await ServeHostileAsync(stream, hostile, 200, "OK", [("Content-Type", "text/plain")], Encoding.ASCII.GetBytes(IssueToken()));
+            else
+                await WriteAsync(stream, 200, "OK", [("Content-Type", "text/plain")], Encoding.ASCII.GetBytes(IssueToken()));
             return;
         }
         if (request.Method != "GET" || !request.Path.StartsWith("/api/raw/", StringComparison.Ordinal))
@@ -184,6 +188,11 @@ public sealed class FileBrowserNas : IAsyncDisposable
             headers.Add(("Accept-Ranges", "bytes"));
         if (status == 206)
             headers.Add(("Content-Range", $"bytes {from}-{info.Length - 1}/{info.Length}"));
+        if (TakeHostile(request.Path) is { } hostileBody)
+        {
+            await ServeHostileAsync(stream, hostileBody, status, status == 206 ? "Partial Content" : "OK", headers, File.ReadAllBytes(file)[(int)from..]);
+            return;
+        }
         Fault? bodyFault = queue is not null && queue.TryPeek(out var next) && next is Fault.Truncate or Fault.Reset && queue.TryDequeue(out var taken) ? taken : null;
         await WriteHeadAsync(stream, status, status == 206 ? "Partial Content" : "OK", headers, info.Length - from);
         await using var content = File.OpenRead(file);

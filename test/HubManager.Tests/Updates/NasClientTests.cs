@@ -20,11 +20,11 @@ public class NasClientTests
     static NasClient Client(FileBrowserNas nas, string auth = "filebrowser", string? password = null) => new(
         new NasOptions { Url = nas.Url, PackagePath = PackagePath, Auth = auth, Username = nas.Username, Password = password ?? nas.Password },
         NullLogger.Instance,
-        NasClient.CreateHandler(new NasClient.RetryPolicy(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30))),
+        NasClient.CreateHandler(new NasClient.RetryPolicy(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(30)),
         TimeProvider.System);
 
     /// <summary>A File Browser stand-in serving release 2.0.11 (a real package, or <c>size</c> random bytes) from a temporary root.</summary>
-    sealed class ServedPackage : IAsyncDisposable
+    internal sealed class ServedPackage : IAsyncDisposable
     {
         readonly TempDir root = new();
 
