@@ -9,7 +9,7 @@ export DOTNET CONFIG
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: deps build publish test demo deb bench method-order clean
+.PHONY: deps build publish test demo deb bench soak method-order clean
 
 # The Debian packages the tests and the demo need that a new machine lacks (apt-get; root). Both
 # `make test` and `make demo` start with it; it returns at once when everything is there.
@@ -43,6 +43,11 @@ deb: publish
 bench: publish
 	$(DOTNET) publish test/bench/BareKestrel/BareKestrel.csproj -c Release -o $(ARTIFACTS)/bench/bare-kestrel
 	test/bench/run
+
+# Not part of make test: ten minutes of hostile input (header bombs, connection floods, stalled followers,
+# a hostile NAS...) between normal requests against the packaged manager; its figures go into BENCHMARKS.md.
+soak: publish
+	test/bench/soak
 
 # Not part of the build: re-measures which methods start-up and GET /status run and rewrites
 # src/HubManager/hub-manager.order (the layout that keeps idle RSS low). Root; run after large changes.
