@@ -159,7 +159,7 @@ public sealed class Updater
                 {
                     OperationCanceledException when cancellationToken.IsCancellationRequested => "the manager is stopping",
                     IOException io when io.HResult == Posix.ENOSPC || io.Message.Contains("No space left", StringComparison.Ordinal)
-                        => $"no space left on the install filesystem while extracting: {failure.Message}",
+                        => $"no space left on the install filesystem: {failure.Message}",
                     _ => failure.Message,
                 };
                 logger.LogError("Update to {Version} failed before install: {Reason}", version, reason);
@@ -232,7 +232,7 @@ public sealed class Updater
         catch (Exception invalid) when (invalid is InvalidDataException or FormatException or EndOfStreamException)
         {
             throw new PackageRefusedException(download.LooksLikeGzip
-                ? $"{fileName} is not a valid .tar.gz: {invalid.Message}"
+                ? $"{fileName} is not a valid .tar.gz: {Excerpt.Of(invalid.Message)}"
                 : $"{fileName} is not gzip-compressed (it does not start with 1f 8b)");
         }
         await download.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -251,7 +251,7 @@ public sealed class Updater
             throw new PackageRefusedException($"the package has no usable package.json: {missing.Message}");
         }
         if (manifest.Version != version)
-            throw new PackageRefusedException($"the package's package.json says version {manifest.Version}, not {version}");
+            throw new PackageRefusedException($"the package's package.json says version {Excerpt.Of(manifest.Version)}, not {version}");
         var dist = Path.Combine(journal.StagedTree, "dist");
         if (!Directory.Exists(dist) || File.GetAttributes(dist).HasFlag(FileAttributes.ReparsePoint))
             throw new PackageRefusedException("the package has no dist/ directory");
