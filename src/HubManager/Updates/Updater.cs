@@ -7,7 +7,7 @@ namespace HubManager.Updates;
 
 /// <summary>
 /// Runs updates and rollbacks, one at a time, and keeps <see cref="Status"/>. An update is:
-/// download (NAS → SHA-256 → gzip → tar → strict extractor into <c>InstallDir/.hub-manager/txn/tree</c>), verify (checksum,
+/// download (NAS → SHA-256 → gzip → tar header guard → tar → strict extractor into <c>InstallDir/.hub-manager/txn/tree</c>), verify (checksum,
 /// <c>package.json</c> version, <c>dist/</c>), then the transaction in <see cref="UpdateTransaction"/>:
 /// intent journal, swap, restart, health gate, and commit (keep a backup) or roll back.
 /// Until the intent journal is written the live install is untouched, so any failure before it only deletes
