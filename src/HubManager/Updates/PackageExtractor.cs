@@ -1,4 +1,6 @@
 using System.Formats.Tar;
+using System.Runtime.InteropServices;
+using System.Text;
 
 namespace HubManager.Updates;
 
@@ -12,10 +14,13 @@ public sealed record ExtractedPackage(IReadOnlyList<string> TopLevelEntries, int
 /// Extracts a tar stream into an empty staging directory, refusing the whole package on the first entry that
 /// could reach outside it or is not plain content: absolute paths, <c>..</c>, NUL in names, paths through a
 /// symlink or a file, symlinks that resolve outside the package (checked once all links are known, the way the
-/// kernel would resolve them), hard links, devices, FIFOs, duplicates, and more entries or bytes than allowed.
+/// kernel would resolve them), hard links, devices, FIFOs, duplicates, anything in the manager's own
+/// <c>.hub-manager</c> (directories too), names or link targets over <see cref="TarHeaderGuard.MaxNameBytes"/>,
+/// and more entries or bytes (file data plus header data) than allowed.
 /// Files belong to the manager's user (no chown), and setuid/setgid/sticky bits are dropped.
 /// Unlike <c>TarFile.ExtractToDirectory</c> it never creates device nodes and never writes through a link.
-/// Reads the stream strictly forward (no seeking, one buffer), so memory stays flat whatever the size.
+/// Reads the stream strictly forward (no seeking, one buffer) through a <see cref="TarHeaderGuard"/>, so memory
+/// stays flat whatever the size, header bombs included. Refusals quote names as a short <see cref="Excerpt"/>.
 /// </summary>
 public sealed class PackageExtractor(string stagingDir, int maxEntries, long maxBytes)
 {
@@ -33,75 +38,50 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
 
     /// <summary>
     /// Reads every entry of <paramref name="tar"/> into the staging directory (which must exist and be empty).
-    /// Throws <see cref="PackageRefusedException"/> for hostile or oversized content, and lets I/O errors
-    /// (a full disk) through; either way the caller deletes the staging directory.
+    /// Throws <see cref="PackageRefusedException"/> for hostile or oversized content, and an <see cref="IOException"/>
+    /// (with the errno of, say, a full disk) naming the entry it could not write; either way the caller deletes
+    /// the staging directory.
     /// </summary>
     public async Task<ExtractedPackage> ExtractAsync(Stream tar, CancellationToken cancellationToken)
     {
         var entries = 0;
         long bytes = 0;
         var buffer = new byte[81920];
-        await using var reader = new TarReader(tar, leaveOpen: true);
+        // Header bombs are refused by the guard before TarReader reads their data into memory.
+        var guard = new TarHeaderGuard(tar);
+        await using var reader = new TarReader(guard, leaveOpen: true);
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
         {
             if (++entries > maxEntries)
                 throw new PackageRefusedException($"the package has more than {maxEntries} entries (Update:MaxEntries)");
+            // A pax size record makes TarReader skip other than the header says: the guard would lose step.
+            if (entry.Length != guard.LastHeaderSize)
+                throw Refuse(entry.Name, $"has a pax size record ({entry.Length}) that disagrees with its header ({guard.LastHeaderSize})");
+            var fileBytes = IsFile(entry.EntryType) ? entry.Length : 0;
+            if (fileBytes > maxBytes - bytes - guard.HeaderDataBytes)
+                throw new PackageRefusedException($"the package holds more than {maxBytes} bytes of files and header data (Update:MaxExtractedBytes)");
+            bytes += fileBytes;
             if (entry.EntryType == TarEntryType.GlobalExtendedAttributes)
                 continue; // pax metadata for the entries that follow, not content
             var path = Normalize(entry.Name);
-            switch (entry.EntryType)
+            // Directories too: a staged .hub-manager/ would be swapped with the manager's own releases directory.
+            if (path == UpdateJournal.ReleasesDirName || path.StartsWith(UpdateJournal.ReleasesDirName + "/", StringComparison.Ordinal))
+                throw Refuse(entry.Name, $"uses '{UpdateJournal.ReleasesDirName}', where the manager keeps releases and backups in InstallDir");
+            try
             {
-                case TarEntryType.Directory:
-                    if (path.Length == 0)
-                        continue; // "./" itself: the staging directory
-                    PrepareParents(path);
-                    if (kinds.TryGetValue(path, out var existing))
-                    {
-                        if (existing != Kind.Directory)
-                            throw Refuse(entry.Name, "appears twice, as a directory and as something else");
-                    }
-                    else
-                    {
-                        Directory.CreateDirectory(Full(path), WorkingDirectoryMode);
-                        Record(path, Kind.Directory);
-                    }
-                    directoryModes[path] = entry.Mode & PermissionBits;
-                    break;
-
-                case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                    RequireNew(path, entry.Name);
-                    PrepareParents(path);
-                    if (entry.Length < 0 || entry.Length > maxBytes - bytes)
-                        throw new PackageRefusedException($"the package holds more than {maxBytes} bytes (Update:MaxExtractedBytes)");
-                    bytes += entry.Length;
-                    await WriteFileAsync(path, entry, buffer, cancellationToken).ConfigureAwait(false);
-                    Record(path, Kind.File);
-                    break;
-
-                case TarEntryType.SymbolicLink:
-                    RequireNew(path, entry.Name);
-                    PrepareParents(path);
-                    CheckLinkTarget(entry.Name, entry.LinkName);
-                    File.CreateSymbolicLink(Full(path), entry.LinkName);
-                    symlinks[path] = entry.LinkName;
-                    Record(path, Kind.Symlink);
-                    break;
-
-                case TarEntryType.HardLink:
-                    throw Refuse(entry.Name, "is a hard link; packages may not contain hard links");
-                case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
-                    throw Refuse(entry.Name, "is a device node; packages may not contain devices");
-                case TarEntryType.Fifo:
-                    throw Refuse(entry.Name, "is a FIFO; packages may not contain FIFOs");
-                default:
-                    throw Refuse(entry.Name, $"has tar entry type {entry.EntryType}, which a package may not contain");
+                await PlaceAsync(entry, path, buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+            {
+                // The runtime's message quotes the whole staged path, which the package chose.
+                throw new IOException($"extracting package entry '{Excerpt.Of(entry.Name)}' failed: {Describe(failure)}", failure.HResult);
             }
         }
         // Only now are all links known: a link is judged by where the kernel would take it, through the others.
         foreach (var (path, target) in symlinks)
         {
             if (!StaysInside(path, target))
-                throw Refuse(path, $"is a symlink to '{target}', which leads outside the package");
+                throw Refuse(path, $"is a symlink to '{Excerpt.Of(target)}', which leads outside the package");
         }
         // Directories were writable while filling them; give them the package's modes, deepest first.
         foreach (var (path, mode) in directoryModes.OrderByDescending(d => d.Key.Length))
@@ -109,14 +89,76 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
         return new ExtractedPackage(topLevel, entries, bytes);
     }
 
+    static bool IsFile(TarEntryType type) => type is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile;
+
+    /// <summary>Creates one entry in the staging tree, or refuses it.</summary>
+    async Task PlaceAsync(TarEntry entry, string path, byte[] buffer, CancellationToken cancellationToken)
+    {
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                if (path.Length == 0)
+                    return; // "./" itself: the staging directory
+                PrepareParents(path);
+                if (kinds.TryGetValue(path, out var existing))
+                {
+                    if (existing != Kind.Directory)
+                        throw Refuse(entry.Name, "appears twice, as a directory and as something else");
+                }
+                else
+                {
+                    Directory.CreateDirectory(Full(path), WorkingDirectoryMode);
+                    Record(path, Kind.Directory);
+                }
+                directoryModes[path] = entry.Mode & PermissionBits;
+                break;
+
+            case var type when IsFile(type):
+                RequireNew(path, entry.Name);
+                PrepareParents(path);
+                await WriteFileAsync(path, entry, buffer, cancellationToken).ConfigureAwait(false);
+                Record(path, Kind.File);
+                break;
+
+            case TarEntryType.SymbolicLink:
+                RequireNew(path, entry.Name);
+                PrepareParents(path);
+                CheckLinkTarget(entry.Name, entry.LinkName);
+                File.CreateSymbolicLink(Full(path), entry.LinkName);
+                symlinks[path] = entry.LinkName;
+                Record(path, Kind.Symlink);
+                break;
+
+            case TarEntryType.HardLink:
+                throw Refuse(entry.Name, "is a hard link; packages may not contain hard links");
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
+                throw Refuse(entry.Name, "is a device node; packages may not contain devices");
+            case TarEntryType.Fifo:
+                throw Refuse(entry.Name, "is a FIFO; packages may not contain FIFOs");
+            default:
+                throw Refuse(entry.Name, $"has tar entry type {entry.EntryType}, which a package may not contain");
+        }
+    }
+
+    /// <summary>What went wrong on disk, without the path the runtime's message would quote.</summary>
+    static string Describe(Exception failure) => failure switch
+    {
+        PathTooLongException => "the path is too long",
+        UnauthorizedAccessException => "permission denied",
+        IOException { HResult: > 0 and < 4096 } => Marshal.GetPInvokeErrorMessage(failure.HResult), // an errno
+        _ => Excerpt.Of(failure.Message),
+    };
+
     /// <summary>
-    /// Turns a tar name into a clean relative path ("a/b"; "" for the root). Refuses NUL, absolute paths and
-    /// <c>..</c>; drops <c>.</c> and empty components (so "./dist//x" is "dist/x").
+    /// Turns a tar name into a clean relative path ("a/b"; "" for the root). Refuses names over
+    /// <see cref="TarHeaderGuard.MaxNameBytes"/>, NUL, absolute paths and <c>..</c>; drops <c>.</c> and empty
+    /// components (so "./dist//x" is "dist/x").
     /// </summary>
     public static string Normalize(string name)
     {
+        RequireShort(name, name, "a name");
         if (name.Contains('\0'))
-            throw Refuse(name.Replace("\0", "\\0"), "contains a NUL character");
+            throw Refuse(name, "contains a NUL character");
         if (name.StartsWith('/'))
             throw Refuse(name, "is an absolute path");
         var parts = name.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -138,8 +180,6 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
     {
         if (path.Length == 0)
             throw Refuse(name, "names the package root");
-        if (path == UpdateJournal.ReleasesDirName || path.StartsWith(UpdateJournal.ReleasesDirName + "/", StringComparison.Ordinal))
-            throw Refuse(name, $"uses '{UpdateJournal.ReleasesDirName}', where the manager keeps releases and backups in InstallDir");
         if (kinds.ContainsKey(path))
             throw Refuse(name, "appears twice in the package");
     }
@@ -153,9 +193,9 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
             if (kinds.TryGetValue(parent, out var kind))
             {
                 if (kind == Kind.Symlink)
-                    throw Refuse(path, $"passes through the symlink {parent}");
+                    throw Refuse(path, $"passes through the symlink {Excerpt.Of(parent)}");
                 if (kind == Kind.File)
-                    throw Refuse(path, $"passes through the file {parent}");
+                    throw Refuse(path, $"passes through the file {Excerpt.Of(parent)}");
                 continue;
             }
             Directory.CreateDirectory(Full(parent), WorkingDirectoryMode);
@@ -188,7 +228,7 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
                 await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
             if (written != entry.Length)
-                throw new EndOfStreamException($"the package ends in the middle of {entry.Name}");
+                throw Refuse(entry.Name, "is cut short: the package ends in the middle of its data");
         }
         // Set after writing: a mode given at creation is cut by the umask, and a 0444 file could not be written.
         File.SetUnixFileMode(file.SafeFileHandle, entry.Mode & PermissionBits);
@@ -204,12 +244,20 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
 
     static void CheckLinkTarget(string name, string target)
     {
+        RequireShort(target, name, "a symlink target");
         if (target.Length == 0)
             throw Refuse(name, "is a symlink with an empty target");
         if (target.Contains('\0'))
             throw Refuse(name, "is a symlink whose target contains a NUL character");
         if (target.StartsWith('/'))
-            throw Refuse(name, $"is a symlink to the absolute path '{target}'");
+            throw Refuse(name, $"is a symlink to the absolute path '{Excerpt.Of(target)}'");
+    }
+
+    /// <summary>PATH_MAX for names and link targets: the guard bounds GNU headers, this bounds pax records too.</summary>
+    static void RequireShort(string text, string name, string what)
+    {
+        if (Encoding.UTF8.GetByteCount(text) is var bytes and > TarHeaderGuard.MaxNameBytes)
+            throw Refuse(name, $"has {what} of {bytes} bytes; at most {TarHeaderGuard.MaxNameBytes} are allowed");
     }
 
     /// <summary>
@@ -246,5 +294,5 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
         return true;
     }
 
-    static PackageRefusedException Refuse(string name, string why) => new($"package entry '{name}' {why}");
+    static PackageRefusedException Refuse(string name, string why) => new($"package entry '{Excerpt.Of(name)}' {why}");
 }

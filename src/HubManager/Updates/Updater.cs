@@ -7,7 +7,7 @@ namespace HubManager.Updates;
 
 /// <summary>
 /// Runs updates and rollbacks, one at a time, and keeps <see cref="Status"/>. An update is:
-/// download (NAS → SHA-256 → gzip → tar → strict extractor into <c>InstallDir/.hub-manager/txn/tree</c>), verify (checksum,
+/// download (NAS → SHA-256 → gzip → tar header guard → tar → strict extractor into <c>InstallDir/.hub-manager/txn/tree</c>), verify (checksum,
 /// <c>package.json</c> version, <c>dist/</c>), then the transaction in <see cref="UpdateTransaction"/>:
 /// intent journal, swap, restart, health gate, and commit (keep a backup) or roll back.
 /// Until the intent journal is written the live install is untouched, so any failure before it only deletes
@@ -197,7 +197,7 @@ public sealed class Updater
                     _ when update.CancelRequested => "cancelled by the operator",
                     OperationCanceledException when cancellationToken.IsCancellationRequested => "the manager is stopping",
                     IOException io when io.HResult == Posix.ENOSPC || io.Message.Contains("No space left", StringComparison.Ordinal)
-                        => $"no space left on the install filesystem while extracting: {failure.Message}",
+                        => $"no space left on the install filesystem: {failure.Message}",
                     _ => failure.Message,
                 };
                 logger.LogError("Update to {Version} failed before install: {Reason}", version, reason);
@@ -270,7 +270,7 @@ public sealed class Updater
         catch (Exception invalid) when (invalid is InvalidDataException or FormatException or EndOfStreamException)
         {
             throw new PackageRefusedException(download.LooksLikeGzip
-                ? $"{fileName} is not a valid .tar.gz: {invalid.Message}"
+                ? $"{fileName} is not a valid .tar.gz: {Excerpt.Of(invalid.Message)}"
                 : $"{fileName} is not gzip-compressed (it does not start with 1f 8b)");
         }
         await download.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -289,7 +289,7 @@ public sealed class Updater
             throw new PackageRefusedException($"the package has no usable package.json: {missing.Message}");
         }
         if (manifest.Version != version)
-            throw new PackageRefusedException($"the package's package.json says version {manifest.Version}, not {version}");
+            throw new PackageRefusedException($"the package's package.json says version {Excerpt.Of(manifest.Version)}, not {version}");
         var dist = Path.Combine(journal.StagedTree, "dist");
         if (!Directory.Exists(dist) || File.GetAttributes(dist).HasFlag(FileAttributes.ReparsePoint))
             throw new PackageRefusedException("the package has no dist/ directory");

@@ -32,6 +32,8 @@ public class PackageExtractorTests
         yield return () => ("block device", t => t.WriteEntry(new PaxTarEntry(TarEntryType.BlockDevice, "sda") { DeviceMajor = 8, DeviceMinor = 0 }), "device");
         yield return () => ("fifo", t => t.WriteEntry(new PaxTarEntry(TarEntryType.Fifo, "pipe")), "FIFO");
         yield return () => ("the manager's releases directory", t => AddFile(t, "./.hub-manager/backups/x", "x"), "where the manager keeps releases");
+        yield return () => ("the manager's releases directory as a directory", t => AddDirectory(t, ".hub-manager/"), "where the manager keeps releases");
+        yield return () => ("a directory in the manager's releases directory", t => AddDirectory(t, "./.hub-manager/txn/tree/"), "where the manager keeps releases");
         yield return () => ("duplicate", t => { AddFile(t, "dist/x.js", "1"); AddFile(t, "dist/x.js", "2"); }, "appears twice");
         yield return () => ("symlink replaced by a file", t =>
         {

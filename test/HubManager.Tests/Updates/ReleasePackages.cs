@@ -68,7 +68,8 @@ public static class ReleasePackages
 }
 
 /// <summary>
-/// Tar blocks written by hand, for what TarWriter will not write: a pax <c>path</c> record holding a NUL.
+/// Tar blocks written by hand, for what TarWriter will not write: a pax <c>path</c> record holding a NUL,
+/// header bombs, sizes in base-256.
 /// </summary>
 public static class RawTar
 {
@@ -88,14 +89,21 @@ public static class RawTar
         WriteData(raw, content);
     }
 
-    static void WriteHeader(Stream raw, string name, char type, long size)
+    /// <summary>A ustar header block; <paramref name="base256"/> writes the size as GNU base-256 (0x80, big-endian) instead of octal.</summary>
+    public static void WriteHeader(Stream raw, string name, char type, long size, bool base256 = false)
     {
         var header = new byte[512];
         Encoding.ASCII.GetBytes(name).CopyTo(header, 0);
         Encoding.ASCII.GetBytes("0000644\0").CopyTo(header, 100);
         Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 108);
         Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 116);
-        Encoding.ASCII.GetBytes(Convert.ToString(size, 8).PadLeft(11, '0') + "\0").CopyTo(header, 124);
+        if (base256)
+        {
+            header[124] = 0x80;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(header.AsSpan(128), size);
+        }
+        else
+            Encoding.ASCII.GetBytes(Convert.ToString(size, 8).PadLeft(11, '0') + "\0").CopyTo(header, 124);
         Encoding.ASCII.GetBytes("00000000000\0").CopyTo(header, 136);
         "        "u8.CopyTo(header.AsSpan(148));
         header[156] = (byte)type;
@@ -106,7 +114,7 @@ public static class RawTar
         raw.Write(header);
     }
 
-    static void WriteData(Stream raw, byte[] data)
+    public static void WriteData(Stream raw, byte[] data)
     {
         raw.Write(data);
         raw.Write(new byte[(512 - data.Length % 512) % 512]);
