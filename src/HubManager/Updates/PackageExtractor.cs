@@ -28,6 +28,11 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
     const UnixFileMode WorkingDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     const UnixFileMode ImpliedDirectoryMode = (UnixFileMode)0x1ED; // 0755
     const int MaxSymlinkHops = 40; // the kernel's own limit (ELOOP)
+    /// <summary>
+    /// Every path is remembered until the end (duplicates, links, modes): all names together may hold this many
+    /// characters, so that 200,000 names of 4 KiB each cannot cost a gigabyte. A hub release needs well under 1 %.
+    /// </summary>
+    public const long MaxPathCharacters = 4 << 20;
 
     enum Kind { Directory, File, Symlink }
 
@@ -35,6 +40,7 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
     readonly Dictionary<string, UnixFileMode> directoryModes = new(StringComparer.Ordinal);
     readonly Dictionary<string, string> symlinks = new(StringComparer.Ordinal);
     readonly List<string> topLevel = [];
+    long pathCharacters;
 
     /// <summary>
     /// Reads every entry of <paramref name="tar"/> into the staging directory (which must exist and be empty).
@@ -171,6 +177,8 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
 
     void Record(string path, Kind kind)
     {
+        if ((pathCharacters += path.Length) > MaxPathCharacters)
+            throw new PackageRefusedException($"the package's names add up to more than {MaxPathCharacters} characters");
         kinds[path] = kind;
         if (!path.Contains('/'))
             topLevel.Add(path);

@@ -29,7 +29,9 @@ public sealed class UpdateTransaction(
     public async Task<bool> RunAsync(string kind, string version, string? previousVersion, string otherTree,
         IReadOnlyList<string> names, bool hubWasRunning, CancellationToken cancellationToken)
     {
-        progress.Phase(UpdatePhase.Install, $"installing {string.Join(", ", names)} into {options.InstallDir}");
+        // Names come from the package: a handful is enough to say what is being installed.
+        var listed = string.Join(", ", names.Take(8).Select(Excerpt.Of)) + (names.Count > 8 ? $" and {names.Count - 8} more" : "");
+        progress.Phase(UpdatePhase.Install, $"installing {listed} into {options.InstallDir}");
         var swap = Swap(otherTree);
         var intent = new UpdateIntent
         {

@@ -34,6 +34,13 @@ public class PackageExtractorTests
         yield return () => ("the manager's releases directory", t => AddFile(t, "./.hub-manager/backups/x", "x"), "where the manager keeps releases");
         yield return () => ("the manager's releases directory as a directory", t => AddDirectory(t, ".hub-manager/"), "where the manager keeps releases");
         yield return () => ("a directory in the manager's releases directory", t => AddDirectory(t, "./.hub-manager/txn/tree/"), "where the manager keeps releases");
+        yield return () => ("names adding up to more than the budget", t =>
+        {
+            // Directories 3,800 characters deep, and their parents: each name is allowed, together they are not.
+            var deep = string.Join('/', Enumerable.Repeat(new string('n', 199), 19));
+            for (var i = 0; i < 1100; i++)
+                AddDirectory(t, $"{i:D4}/{deep}/");
+        }, "names add up to more than");
         yield return () => ("duplicate", t => { AddFile(t, "dist/x.js", "1"); AddFile(t, "dist/x.js", "2"); }, "appears twice");
         yield return () => ("symlink replaced by a file", t =>
         {
