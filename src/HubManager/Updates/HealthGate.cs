@@ -71,7 +71,7 @@ public sealed class HealthGate(UnitController controller, UnitStatusCache status
         try
         {
             using var response = await Probe.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode ? (true, null) : (false, $"last answer {(int)response.StatusCode} {response.ReasonPhrase}");
+            return response.IsSuccessStatusCode ? (true, null) : (false, $"last answer {(int)response.StatusCode} {Excerpt.Of(response.ReasonPhrase ?? "")}");
         }
         catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

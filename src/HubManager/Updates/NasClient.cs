@@ -202,7 +202,7 @@ public sealed class NasClient : IDisposable
         {
             HttpStatusCode.NotFound => new NasException($"{uri.AbsolutePath} is not on the NAS (404 Not Found)"),
             HttpStatusCode.Forbidden => new NasException($"the NAS refused access to {uri.AbsolutePath} (403 Forbidden)"),
-            _ => new NasException($"the NAS answered {status} {response.ReasonPhrase} for {uri.AbsolutePath}"),
+            _ => new NasException($"the NAS answered {status} {Excerpt.Of(response.ReasonPhrase ?? "")} for {uri.AbsolutePath}"),
         };
     }
 
@@ -266,7 +266,7 @@ public sealed class NasClient : IDisposable
         if (response.StatusCode == HttpStatusCode.Forbidden)
             throw new NasException($"the NAS refused the login of '{nas.Username}' (403: wrong username or password)");
         if (!response.IsSuccessStatusCode)
-            throw new NasException($"the NAS login at {uri.AbsolutePath} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            throw new NasException($"the NAS login at {uri.AbsolutePath} answered {(int)response.StatusCode} {Excerpt.Of(response.ReasonPhrase ?? "")}");
         // File Browser answers the bare JWT as text/plain; some versions quote it.
         var jwt = (await SmallBody.ReadAsync(response, uri, nas.Limits.ReadTimeout, "that is not a token", cancellationToken).ConfigureAwait(false)).Trim().Trim('"').Trim();
         if (jwt.Length == 0 || jwt.Any(c => c <= ' ' || c > '~'))
