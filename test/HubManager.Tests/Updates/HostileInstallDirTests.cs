@@ -143,6 +143,8 @@ public class HostileInstallDirTests(HubSandbox sandbox)
         var refused = await WaitForUpdateAsync(manager);
         var rollback = await manager.PostAsync("/rollback");
         var targetAfter = Directory.EnumerateFileSystemEntries(target, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(target, p)).Order().ToList();
+        var treeAfter = UpdateTests.Snapshot(bench.Install);
+        var servingAfter = await bench.HubVersionAsync();
         File.Delete(bench.Releases);
         await bench.PostUpdateAsync(manager, "2.0.11");
         var done = await WaitForUpdateAsync(manager);
@@ -150,10 +152,10 @@ public class HostileInstallDirTests(HubSandbox sandbox)
         await Assert.That(modeAtStart).IsEqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await Assert.That(refused.GetProperty("state").GetString()).IsEqualTo("failed").Because(refused.ToString());
         await Assert.That(refused.GetProperty("error").GetString()).StartsWith($"'{bench.Releases}' is a symbolic link");
-        await Assert.That(rollback.Status).IsEqualTo(HttpStatusCode.NotFound);
+        await Assert.That(rollback.Status).IsEqualTo(HttpStatusCode.NotFound).Because(rollback.Body.ToString());
         await Assert.That(targetAfter).IsEquivalentTo(["txn", "txn/keep-me"]);
-        await Assert.That(UpdateTests.Snapshot(bench.Install)).IsEqualTo(before);
-        await Assert.That(await bench.HubVersionAsync()).IsEqualTo("2.0.10");
+        await Assert.That(treeAfter).IsEqualTo(before);
+        await Assert.That(servingAfter).IsEqualTo("2.0.10");
         await Assert.That(done.GetProperty("state").GetString()).IsEqualTo("succeeded").Because(done.ToString());
         await Assert.That(File.GetUnixFileMode(bench.Releases)).IsEqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await Assert.That(new DirectoryInfo(bench.Releases).LinkTarget).IsNull();
