@@ -67,7 +67,7 @@ public class FullStateDirTests(HubSandbox sandbox)
             var retried = await WaitForUpdateAsync(manager);
 
             await Assert.That(done.GetProperty("state").GetString()).IsEqualTo("failed").Because(done.ToString());
-            await Assert.That(done.GetProperty("error").GetString()).Contains("No space left on device").And.EndsWith("2.0.10 was restored");
+            await Assert.That(done.GetProperty("error").GetString()).Contains("No space left on device").And.Contains("update-intent.json").And.EndsWith("2.0.10 was restored");
             await Assert.That(version.Version).IsEqualTo("2.0.10").Because(version.Raw);
             await Assert.That(serving).IsEqualTo("2.0.10");
             await Assert.That(tree).IsEqualTo(before);
