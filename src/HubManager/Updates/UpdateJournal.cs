@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Win32.SafeHandles;
@@ -110,8 +111,9 @@ public sealed class UpdateJournal(string stateDir, string installDir)
             return;
         try
         {
-            // Zeros written, not a sparse length: only written blocks are really taken from the filesystem.
-            WriteDurably(ReserveFile, new byte[ReserveBytes]);
+            // Random bytes written, not a length or zeros: a sparse file takes no blocks, and compressing
+            // filesystems (btrfs, ZFS) store zeros in next to none.
+            WriteDurably(ReserveFile, RandomNumberGenerator.GetBytes(ReserveBytes));
         }
         catch (IOException full)
         {
