@@ -67,6 +67,7 @@ builder.Services.AddSingleton(options.Update);
 builder.Services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
 builder.Services.AddSingleton(new UpdateJournal(options.StateDir, options.InstallDir));
 builder.Services.AddSingleton<UpdateProgress>();
+builder.Services.AddSingleton<HubOwnership>();
 builder.Services.AddSingleton<HealthGate>();
 builder.Services.AddSingleton<UpdateTransaction>();
 builder.Services.AddSingleton<Updater>();

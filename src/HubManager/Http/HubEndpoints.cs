@@ -6,8 +6,9 @@ namespace HubManager.Http;
 
 /// <summary>
 /// The hub-facing endpoints: <c>/status</c>, <c>/start</c>, <c>/stop</c>, <c>/restart</c>, <c>/version</c>, <c>/health</c>.
+/// Start, stop and restart answer 409 while an update, rollback or recovery holds the hub (<see cref="HubOwnership"/>).
 /// </summary>
-public sealed class HubEndpoints(UnitStatusCache status, UnitController controller, HubManagerOptions options)
+public sealed class HubEndpoints(UnitStatusCache status, UnitController controller, HubOwnership ownership, HubManagerOptions options)
 {
     public void MapTo(ApiRouter router) => router
         .Map("GET", "/status", StatusAsync)
@@ -33,6 +34,25 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
     }
 
     async Task ControlAsync(HttpContext context, UnitJob job)
+    {
+        if (ownership.TryBeginOperatorJob() is { } holder)
+        {
+            await ApiRouter.WriteAsync(context, StatusCodes.Status409Conflict, new ControlResponse(false,
+                $"{holder} is installing and checking the hub; start, stop and restart are refused until it has ended (see GET /update)"),
+                ApiJson.Api.ControlResponse);
+            return;
+        }
+        try
+        {
+            await RunJobAsync(context, job);
+        }
+        finally
+        {
+            ownership.EndOperatorJob();
+        }
+    }
+
+    async Task RunJobAsync(HttpContext context, UnitJob job)
     {
         JobOutcome outcome;
         try

@@ -36,10 +36,11 @@ public sealed partial class InstalledVersion(string installDir)
         return version;
     }
 
-    /// <summary>What identifies one version of a file's content, from <c>statx(2)</c> (following symlinks, as reading does).</summary>
+    /// <summary>What identifies one version of a file's content, from <c>statx(2)</c> of the path itself (a symlink is not followed, as reading does not follow it).</summary>
     readonly record struct Stamp(uint DeviceMajor, uint DeviceMinor, ulong Inode, ulong Size, long ChangeSeconds, uint ChangeNanoseconds, long ModifySeconds, uint ModifyNanoseconds)
     {
         const int AtFdCwd = -100;
+        const int SymlinkNoFollow = 0x100;
         const uint BasicStats = 0x7ff;
 
         public DateTimeOffset ChangeTime => DateTimeOffset.FromUnixTimeSeconds(ChangeSeconds).AddTicks(ChangeNanoseconds / 100);
@@ -48,7 +49,7 @@ public sealed partial class InstalledVersion(string installDir)
         {
             // struct statx has the same layout on every architecture (unlike struct stat).
             var buffer = stackalloc byte[256];
-            if (statx(AtFdCwd, path, 0, BasicStats, buffer) != 0)
+            if (statx(AtFdCwd, path, SymlinkNoFollow, BasicStats, buffer) != 0)
             {
                 stamp = default;
                 return false;

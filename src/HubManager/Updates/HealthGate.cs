@@ -15,26 +15,34 @@ public readonly record struct HealthVerdict(bool Healthy, string? Reason)
 /// <c>done</c>, then for <c>Update:HealthGraceSeconds</c> the unit stayed <c>active</c> with <c>NRestarts</c>
 /// unchanged (a crash-looping hub under <c>Restart=</c> bumps it; one without goes <c>failed</c>), and, when
 /// <c>Update:HealthUrl</c> is set, that URL answered 2xx at least once within the window.
-/// A grace of 0 trusts the job result alone.
+/// A grace of 0 trusts the job result alone. No operator job can interfere meanwhile (<see cref="HubOwnership"/>),
+/// so a stop in the window is a crash (or a <c>systemctl stop</c> behind the manager's back).
 /// </summary>
 public sealed class HealthGate(UnitController controller, UnitStatusCache status, UpdateOptions options, TimeProvider time)
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     static readonly HttpClient Probe = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(3) };
 
-    /// <summary>Restarts the unit and watches it; never throws for an unhealthy hub, only for a cancelled wait.</summary>
+    /// <summary>
+    /// Restarts the unit and watches it; never throws for an unhealthy hub or an unreachable systemd (both are
+    /// verdicts: the transaction must converge either way), only for a cancelled wait.
+    /// </summary>
     public async Task<HealthVerdict> RestartAndCheckAsync(Action<string> phase, CancellationToken cancellationToken)
     {
-        phase(UpdatePhase.Restart);
-        JobOutcome outcome;
         try
         {
-            outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
+            return await CheckAsync(phase, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
         {
-            return HealthVerdict.Fail($"systemd could not restart {controller.Unit}: {refused.Message}");
+            return HealthVerdict.Fail($"systemd could not restart or report {controller.Unit}: {refused.Message}");
         }
+    }
+
+    async Task<HealthVerdict> CheckAsync(Action<string> phase, CancellationToken cancellationToken)
+    {
+        phase(UpdatePhase.Restart);
+        var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
         if (!outcome.Succeeded)
             return HealthVerdict.Fail($"restarting {controller.Unit} failed: {outcome.Error}");
         var baseline = await status.GetAsync().ConfigureAwait(false);

@@ -5,11 +5,12 @@ namespace HubManager.Updates;
 
 /// <summary>
 /// The hub's last journal messages since a moment, for the report of an unhealthy release ("why did it die?").
-/// Best effort: a journal that cannot be read yields a line saying so, never a failed rollback.
+/// Best effort: a journal that cannot be read yields a line saying so, never a failed rollback. At most
+/// <see cref="Lines"/> lines of at most <see cref="LineChars"/> characters each, so that the status holding them stays small.
 /// </summary>
 public static class HubJournalTail
 {
-    public const int Lines = 20;
+    public const int Lines = 20, LineChars = 1024;
 
     public static IReadOnlyList<string> Read(string unit, DateTimeOffset since)
     {
@@ -21,7 +22,10 @@ public static class HubJournalTail
             while (reader.TryRead(CancellationToken.None))
             {
                 if (reader.Entry.HasMessage)
-                    lines.Add(Encoding.UTF8.GetString(reader.Entry.Message));
+                {
+                    var line = Encoding.UTF8.GetString(reader.Entry.Message);
+                    lines.Add(line.Length > LineChars ? line[..LineChars] + "…" : line);
+                }
             }
             return lines.Count > Lines ? lines[^Lines..] : lines;
         }

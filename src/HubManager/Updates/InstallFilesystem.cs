@@ -1,10 +1,11 @@
 namespace HubManager.Updates;
 
 /// <summary>
-/// The start-up check that updates can be atomic: the staging tree and backups live in <c>InstallDir/.hub-manager</c>,
-/// and rename(2) between it and <c>InstallDir</c> only works within one mount (not just one device: two bind mounts
-/// of the same disk refuse it too, with EXDEV), which someone could break by mounting something there. So the
-/// check renames a probe file there and back.
+/// The start-up check that updates can be safe and atomic. The staging tree and backups live in
+/// <c>InstallDir/.hub-manager</c>, which must be the manager's own directory (not a symlink root would follow;
+/// see <see cref="UpdateJournal.EnsureReleasesDir"/>), and rename(2) between it and <c>InstallDir</c> only works
+/// within one mount (not just one device: two bind mounts of the same disk refuse it too, with EXDEV), which
+/// someone could break by mounting something there. So the check renames a probe file there and back.
 /// </summary>
 public static class InstallFilesystem
 {
@@ -14,11 +15,19 @@ public static class InstallFilesystem
         if (!Directory.Exists(installDir))
             return null;
         var releases = journal.ReleasesDir;
+        try
+        {
+            journal.EnsureStateDir();
+            journal.EnsureReleasesDir();
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            return failure.Message;
+        }
         var probe = Path.Combine(releases, $".rename-probe-{Environment.ProcessId}");
         var there = Path.Combine(installDir, $".hub-manager-rename-probe-{Environment.ProcessId}");
         try
         {
-            journal.EnsureStateDir();
             File.WriteAllBytes(probe, []);
             Posix.RenameNoReplace(probe, there);
             Posix.RenameNoReplace(there, probe);

@@ -8,19 +8,15 @@ public sealed record InstalledRelease(string? Name, string Version)
     /// <summary>A package.json larger than this is not a release manifest; refuse rather than read it.</summary>
     const int MaxManifestBytes = 1 << 20;
 
-    /// <summary>Reads <c>package.json</c> afresh; throws <see cref="IOException"/> or <see cref="InvalidDataException"/> with a sentence an operator can act on.</summary>
+    /// <summary>
+    /// Reads <c>package.json</c> afresh, as <see cref="NoFollowFile"/> reads: a regular file only (a symlink, FIFO
+    /// or device is refused without blocking), at most 1 MiB. Throws <see cref="IOException"/> or
+    /// <see cref="InvalidDataException"/> with a sentence an operator can act on that quotes none of the content.
+    /// </summary>
     public static InstalledRelease Read(string installDir)
     {
         var path = Path.Combine(installDir, "package.json");
-        byte[] bytes;
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0))
-        {
-            if (file.Length > MaxManifestBytes)
-                throw new InvalidDataException($"{path} is larger than {MaxManifestBytes >> 20} MiB.");
-            bytes = new byte[file.Length];
-            file.ReadExactly(bytes);
-        }
-        return Parse(bytes, path);
+        return Parse(NoFollowFile.ReadRegular(path, MaxManifestBytes), path);
     }
 
     /// <summary>Like <see cref="Read"/>, but null when the manifest is missing or unreadable.</summary>
@@ -60,7 +56,12 @@ public sealed record InstalledRelease(string? Name, string Version)
         }
         catch (JsonException invalid)
         {
-            throw new InvalidDataException($"{source} is not valid JSON: {invalid.Message}", invalid);
+            // Only where: the reader's own message quotes the offending character, which may be a secret's.
+            throw new InvalidDataException($"{source} is not valid JSON (line {invalid.LineNumber + 1 ?? 1}, byte {invalid.BytePositionInLine + 1 ?? 1}).");
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidDataException($"{source} has a \"name\" or \"version\" that is not valid UTF-8.");
         }
         if (string.IsNullOrEmpty(version))
             throw new InvalidDataException($"{source} has no \"version\" string.");

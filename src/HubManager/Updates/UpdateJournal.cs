@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.Win32.SafeHandles;
 
 namespace HubManager.Updates;
 
@@ -7,7 +9,10 @@ namespace HubManager.Updates;
 /// The updater's files. In <c>StateDir</c>:
 /// <list type="bullet">
 /// <item><c>update-state.json</c> — what <c>GET /update</c> shows, kept across restarts;</item>
-/// <item><c>update-intent.json</c> — the intent journal, present while the install tree may be between releases.</item>
+/// <item><c>update-intent.json</c> — the intent journal, present while the install tree may be between releases;</item>
+/// <item><c>update-reserve</c> — 64 KiB kept free for the outcome: made before a transaction's first rename, and
+/// given up when a full disk would otherwise keep the final status from being saved (a manager restarted later
+/// would then report a stale one).</item>
 /// </list>
 /// In <c>InstallDir/.hub-manager/</c>, the releases, which must be renamed into place and so live on the install
 /// tree's own mount (under systemd's <c>ProtectSystem=strict</c>, <c>StateDirectory=</c> and <c>ReadWritePaths=</c>
@@ -17,16 +22,25 @@ namespace HubManager.Updates;
 /// <item><c>aside/</c> — a parking place for the two-rename fallback where <c>RENAME_EXCHANGE</c> is unsupported;</item>
 /// <item><c>backups/VERSION/</c> — <c>tree/</c> plus <c>backup.json</c> for each kept previous release.</item>
 /// </list>
-/// Every write is write-temp, fsync, rename, fsync the directory: after a crash a file is wholly old or wholly new.
+/// <c>.hub-manager</c> must be the manager's own directory (see <see cref="EnsureReleasesDir"/>). Every write is
+/// write-temp, fsync, rename, fsync the directory: after a crash a file is wholly old or wholly new; a failed write
+/// leaves no temporary file behind. Every read is bounded and refuses anything but a regular file (<see cref="NoFollowFile"/>).
 /// </summary>
 public sealed class UpdateJournal(string stateDir, string installDir)
 {
     /// <summary>The entry in <c>InstallDir</c> that holds releases; no package may contain it.</summary>
     public const string ReleasesDirName = ".hub-manager";
 
+    /// <summary>The size of <c>update-reserve</c>: more than a final status takes (20 journal lines of at most 1 KiB).</summary>
+    public const int ReserveBytes = 64 * 1024;
+
+    const int MaxJsonBytes = 1 << 20;
+    const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     public string StateDir => stateDir;
     public string StateFile => Path.Combine(stateDir, "update-state.json");
     public string IntentFile => Path.Combine(stateDir, "update-intent.json");
+    public string ReserveFile => Path.Combine(stateDir, "update-reserve");
     public string ReleasesDir => Path.Combine(installDir, ReleasesDirName);
     public string Transaction => Path.Combine(ReleasesDir, "txn");
     public string StagedTree => Path.Combine(Transaction, "tree");
@@ -35,19 +49,102 @@ public sealed class UpdateJournal(string stateDir, string installDir)
 
     public string BackupDir(string version) => Path.Combine(BackupsDir, version);
 
-    /// <summary>Creates <c>StateDir</c> and the releases directory (0700: they hold old releases) if missing.</summary>
-    public void EnsureStateDir()
+    /// <summary>Creates <c>StateDir</c> (0700) if missing.</summary>
+    public void EnsureStateDir() => Directory.CreateDirectory(stateDir, OwnerOnly);
+
+    /// <summary>
+    /// Creates <c>InstallDir/.hub-manager</c> if missing and makes sure it is the manager's own: a real directory,
+    /// not a symlink (root would follow it to delete <c>txn/</c> and write backups wherever it points), owned by the
+    /// manager's user, mode 0700 (it holds old releases, <c>.env</c> files included). Throws an
+    /// <see cref="IOException"/> saying what to do otherwise; called at start-up and before every transaction.
+    /// </summary>
+    public void EnsureReleasesDir()
     {
-        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Directory.CreateDirectory(stateDir, ownerOnly);
-        if (Directory.Exists(installDir))
-            Directory.CreateDirectory(ReleasesDir, ownerOnly);
+        if (Directory.Exists(installDir) && !Posix.Exists(ReleasesDir))
+            Directory.CreateDirectory(ReleasesDir, OwnerOnly);
+        // Checked on the opened directory itself, so a swap after the check cannot redirect the chmod.
+        SafeFileHandle handle;
+        try
+        {
+            handle = NoFollowFile.Open(ReleasesDir);
+        }
+        catch (IOException refused) when (refused.HResult == NoFollowFile.ELoop)
+        {
+            throw new IOException($"'{ReleasesDir}' is a symbolic link; the manager keeps releases there as root and does not follow it: remove it (the manager creates the directory)");
+        }
+        catch (FileNotFoundException)
+        {
+            return; // no InstallDir yet: nothing to update
+        }
+        using (handle)
+        {
+            var facts = NoFollowFile.Facts(handle, ReleasesDir);
+            if (!facts.IsDirectory)
+                throw new IOException($"'{ReleasesDir}' is {facts.Kind}, not a directory; the manager keeps releases there: remove it (the manager creates the directory)");
+            var manager = NoFollowFile.EffectiveUser;
+            if (facts.Owner != manager)
+                throw new IOException($"'{ReleasesDir}' is owned by uid {facts.Owner}, not by the manager's uid {manager}; the manager keeps releases there: remove it or chown it to uid {manager}");
+            if (facts.Permissions != OwnerOnly)
+                NoFollowFile.SetPermissions(handle, ReleasesDir, OwnerOnly);
+        }
+    }
+
+    /// <summary>True when <c>.hub-manager</c> is a directory the manager owns (what <see cref="EnsureReleasesDir"/> enforces).</summary>
+    bool ReleasesDirIsOwn()
+    {
+        try
+        {
+            using var handle = NoFollowFile.Open(ReleasesDir);
+            var facts = NoFollowFile.Facts(handle, ReleasesDir);
+            return facts.IsDirectory && facts.Owner == NoFollowFile.EffectiveUser;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Makes <c>update-reserve</c> if missing; throws an <see cref="IOException"/> when <c>StateDir</c> has no room for it.</summary>
+    public void EnsureReserve()
+    {
+        if (File.Exists(ReserveFile) && new FileInfo(ReserveFile).Length == ReserveBytes)
+            return;
+        try
+        {
+            // Random bytes written, not a length or zeros: a sparse file takes no blocks, and compressing
+            // filesystems (btrfs, ZFS) store zeros in next to none.
+            WriteDurably(ReserveFile, RandomNumberGenerator.GetBytes(ReserveBytes));
+        }
+        catch (IOException full)
+        {
+            throw new IOException($"{stateDir} has no room for the update's journal ({ReserveBytes / 1024} KiB): {full.Message}", full);
+        }
     }
 
     /// <summary>The persisted status, or idle when there is none (or it cannot be read).</summary>
     public UpdateStatus ReadStatus() => Read(StateFile, UpdateJson.Api.UpdateStatus) ?? new UpdateStatus();
 
-    public void WriteStatus(UpdateStatus status) => Write(StateFile, status with { Backups = [] }, UpdateJson.Api.UpdateStatus);
+    /// <summary>
+    /// Saves the status. A final one (not running) that finds the disk full is saved in the room
+    /// <c>update-reserve</c> gives up: how an update ended must survive a manager restart.
+    /// </summary>
+    public void WriteStatus(UpdateStatus status)
+    {
+        status = status with { Backups = [] };
+        try
+        {
+            Write(StateFile, status, UpdateJson.Api.UpdateStatus);
+        }
+        catch (IOException full) when (IsNoSpace(full) && status.State != UpdateState.Running && File.Exists(ReserveFile))
+        {
+            File.Delete(ReserveFile);
+            Write(StateFile, status, UpdateJson.Api.UpdateStatus);
+        }
+    }
+
+    /// <summary>ENOSPC, however .NET reported it.</summary>
+    public static bool IsNoSpace(IOException failure) =>
+        failure.HResult == Posix.ENOSPC || failure.Message.Contains("No space left", StringComparison.Ordinal);
 
     /// <summary>The intent journal; null when no transaction is open. Throws when it exists but cannot be read.</summary>
     public UpdateIntent? ReadIntent()
@@ -75,7 +172,7 @@ public sealed class UpdateJournal(string stateDir, string installDir)
     /// <summary>Kept backups with a readable manifest, newest first.</summary>
     public IReadOnlyList<BackupManifest> Backups()
     {
-        if (!Directory.Exists(BackupsDir))
+        if (!ReleasesDirIsOwn() || !Directory.Exists(BackupsDir))
             return [];
         return Directory.EnumerateDirectories(BackupsDir)
             .Select(ReadManifest)
@@ -98,8 +195,7 @@ public sealed class UpdateJournal(string stateDir, string installDir)
     {
         try
         {
-            using var file = File.OpenRead(path);
-            return JsonSerializer.Deserialize(file, type);
+            return JsonSerializer.Deserialize(NoFollowFile.ReadRegular(path, MaxJsonBytes), type);
         }
         catch (Exception unreadable) when (unreadable is IOException or JsonException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -107,15 +203,26 @@ public sealed class UpdateJournal(string stateDir, string installDir)
         }
     }
 
-    static void Write<T>(string path, T value, JsonTypeInfo<T> type)
+    static void Write<T>(string path, T value, JsonTypeInfo<T> type) => WriteDurably(path, JsonSerializer.SerializeToUtf8Bytes(value, type));
+
+    static void WriteDurably(string path, byte[] content)
     {
         var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            JsonSerializer.Serialize(file, value, type);
-            file.Flush(flushToDisk: true);
+            using (var file = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                RandomAccess.Write(file, content, 0);
+                RandomAccess.FlushToDisk(file);
+            }
+            Posix.Rename(temporary, path);
         }
-        Posix.Rename(temporary, path);
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            // A half-written temporary file would hold on to the very space that ran out.
+            File.Delete(temporary);
+            throw;
+        }
         Posix.FsyncDirectory(Path.GetDirectoryName(path)!);
     }
 }

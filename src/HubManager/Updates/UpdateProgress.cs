@@ -83,12 +83,16 @@ public sealed class UpdateProgress
             ? string.Create(CultureInfo.InvariantCulture, $"Updating hub to {version}: downloading {bytes * 100 / total.Value}% ({bytes / 1048576.0:0.0}/{total.Value / 1048576.0:0.0} MiB)")
             : string.Create(CultureInfo.InvariantCulture, $"Updating hub to {version}: downloading {bytes / 1048576.0:0.0} MiB");
 
-    /// <summary>The end: state, error and the hub's journal lines (when a release was judged unhealthy).</summary>
+    /// <summary>
+    /// The end: state, error and the hub's journal lines (when a release was judged unhealthy). Saved before it is
+    /// shown, so that <c>GET /update</c> never reports an end a manager restart would not, and so that the run
+    /// (which releases the updater right after this) is as good as over once it is shown.
+    /// </summary>
     public void Finish(string state, string? error, IReadOnlyList<string>? hubJournal = null)
     {
         UpdateStatus now;
         lock (gate)
-            now = current = current with
+            now = current with
             {
                 State = state,
                 Phase = null,
@@ -97,6 +101,8 @@ public sealed class UpdateProgress
                 Journal = hubJournal ?? current.Journal,
             };
         Persist(now);
+        lock (gate)
+            current = now;
         Notify(state switch
         {
             UpdateState.Succeeded => $"Hub updated to {now.Version}",

@@ -14,21 +14,32 @@ namespace HubManager.Updates;
 /// <item><c>rollback</c>: the new release was unhealthy; swap everything back, restart, check the old one.</item>
 /// <item><c>commit</c>: healthy; the replaced entries become <c>backups/PREVIOUS</c> and old backups are pruned.</item>
 /// </list>
+/// The transaction holds the hub (<see cref="HubOwnership"/>) throughout, so no operator job interleaves. A hub that
+/// was not running when it took it stays stopped: the release is swapped in and committed without a restart (there
+/// is nothing the gate could check, and starting the hub is the operator's call). Every failure after the first
+/// rename converges in process (<see cref="ConvergeAsync"/>): the old release goes back live and the journal is
+/// closed, so that <c>GET /update</c>, <c>/version</c>, the running hub and a later manager restart tell one story.
+/// A healthy verdict is final: a commit that cannot keep its backup (a full disk) still keeps the new release.
 /// </summary>
 public sealed class UpdateTransaction(
-    HubManagerOptions options, UpdateJournal journal, HealthGate health, UpdateProgress progress,
-    UnitController controller, ILogger<UpdateTransaction> logger, TimeProvider time)
+    HubManagerOptions options, UpdateJournal journal, HealthGate health, UpdateProgress progress, UnitController controller,
+    UnitStatusCache unitStatus, HubOwnership ownership, ILogger<UpdateTransaction> logger, TimeProvider time)
 {
     public const string KindUpdate = "update", KindRollback = "rollback";
     const string PhaseInstall = "install", PhaseRestart = "restart", PhaseRollback = "rollback", PhaseCommit = "commit";
 
     /// <summary>
     /// Swaps <paramref name="names"/> from <paramref name="otherTree"/> into the install directory and sees it
-    /// through to commit or rollback. True when the new side ended up live and healthy.
+    /// through to commit or rollback. True when the new side ended up live (and healthy, if the hub was running).
     /// </summary>
     public async Task<bool> RunAsync(string kind, string version, string? previousVersion, string otherTree,
-        IReadOnlyList<string> names, bool hubWasRunning, CancellationToken cancellationToken)
+        IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
+        using var held = await ownership.TakeAsync($"the {kind} to {version}", cancellationToken).ConfigureAwait(false);
+        // Read with the hub held: no operator job is under way or can start, so this is how the operator left it.
+        var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
+        journal.EnsureReleasesDir();
+        journal.EnsureReserve();
         // Names come from the package: a handful is enough to say what is being installed.
         var listed = string.Join(", ", names.Take(8).Select(Excerpt.Of)) + (names.Count > 8 ? $" and {names.Count - 8} more" : "");
         progress.Phase(UpdatePhase.Install, $"installing {listed} into {options.InstallDir}");
@@ -44,52 +55,66 @@ public sealed class UpdateTransaction(
             Entries = swap.Describe(names),
             StartedAt = time.GetUtcNow(),
         };
-        journal.WriteIntent(intent);
+        WriteFirstIntent(intent);
         try
         {
             swap.PlaceAll(intent.Entries, newLive: true);
+            intent = intent with { Phase = PhaseRestart };
+            journal.WriteIntent(intent);
+            return await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogError("Installing {Version} failed: {Reason}; restoring {Previous}", version, failure.Message, previousVersion);
-            await UndoInstallAsync(intent, cancellationToken).ConfigureAwait(false);
-            progress.Finish(UpdateState.Failed, $"installing {version} failed: {failure.Message}; {previousVersion ?? "the previous release"} was restored");
+            // (Cancelled means the manager is stopping: the journal says where it was, and recovery finishes it.)
+            await ConvergeAsync(intent, failure, cancellationToken).ConfigureAwait(false);
             return false;
         }
-        intent = intent with { Phase = PhaseRestart };
-        journal.WriteIntent(intent);
-        return await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Brings an interrupted transaction to a consistent end (see the phases above) and reports it.</summary>
     public async Task RecoverAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
-        switch (intent.Phase)
+        if (intent.Phase is not (PhaseInstall or PhaseRestart or PhaseRollback or PhaseCommit))
+            throw new InvalidDataException($"{journal.IntentFile} has an unknown phase '{intent.Phase}'");
+        using var held = await ownership.TakeAsync($"the recovery of the {intent.Kind} to {intent.Version}", cancellationToken).ConfigureAwait(false);
+        try
         {
-            case PhaseInstall:
-                await UndoInstallAsync(intent, cancellationToken).ConfigureAwait(false);
-                var message = $"the manager stopped while installing {intent.Version}; the install was undone and {intent.PreviousVersion ?? "the previous release"} kept";
-                logger.LogWarning("Recovered: {Message}", message);
-                progress.Finish(UpdateState.Failed, message);
-                break;
-            case PhaseRestart:
-                // Fully swapped before the manager stopped: make sure, then judge the new release as if uninterrupted.
-                Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: true);
-                await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
-                break;
-            case PhaseRollback:
-                await RollBackAsync(intent, cancellationToken).ConfigureAwait(false);
-                break;
-            case PhaseCommit:
-                Commit(intent);
-                break;
-            default:
-                throw new InvalidDataException($"{journal.IntentFile} has an unknown phase '{intent.Phase}'");
+            journal.EnsureReleasesDir();
+            switch (intent.Phase)
+            {
+                case PhaseInstall:
+                    var restart = await UndoInstallAsync(intent, cancellationToken).ConfigureAwait(false);
+                    var message = $"the install of {intent.Version} was found unfinished at start-up; it was undone and {intent.PreviousVersion ?? "the previous release"} kept{restart}";
+                    logger.LogWarning("Recovered: {Message}", message);
+                    progress.Finish(UpdateState.Failed, message);
+                    break;
+                case PhaseRestart:
+                    // Fully swapped before the manager stopped: make sure, then judge the new release as if uninterrupted.
+                    Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: true);
+                    await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
+                    break;
+                case PhaseRollback:
+                    await RollBackAsync(intent, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    Commit(intent);
+                    break;
+            }
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await ConvergeAsync(intent, failure, cancellationToken).ConfigureAwait(false);
         }
     }
 
     async Task<bool> CheckAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
+        if (!intent.HubWasRunning)
+        {
+            logger.LogInformation("{Unit} was stopped and stays stopped: {Version} is installed but neither started nor health-checked", options.Unit, intent.Version);
+            Commit(intent);
+            return true;
+        }
         var restartedAt = time.GetUtcNow();
         var verdict = await health.RestartAndCheckAsync(phase => progress.Phase(phase), cancellationToken).ConfigureAwait(false);
         if (verdict.Healthy)
@@ -100,7 +125,15 @@ public sealed class UpdateTransaction(
         var lines = HubJournalTail.Read(options.Unit, restartedAt.AddSeconds(-1));
         logger.LogError("{Version} is unhealthy: {Reason}; rolling back to {Previous}", intent.Version, verdict.Reason, intent.PreviousVersion);
         intent = intent with { Phase = PhaseRollback, Reason = verdict.Reason, Journal = lines };
-        journal.WriteIntent(intent);
+        try
+        {
+            journal.WriteIntent(intent);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            // The journal still says "restart": interrupted now, recovery judges the new release again and rolls back again.
+            logger.LogWarning("Cannot journal the rollback ({Reason}); rolling back all the same", failure.Message);
+        }
         await RollBackAsync(intent, cancellationToken).ConfigureAwait(false);
         return false;
     }
@@ -126,54 +159,147 @@ public sealed class UpdateTransaction(
         }
     }
 
-    /// <summary>Puts the old side back live after a failed or interrupted install, and restarts the hub if it was running.</summary>
-    async Task UndoInstallAsync(UpdateIntent intent, CancellationToken cancellationToken)
+    /// <summary>
+    /// After any failure past the first rename (a full <c>StateDir</c>, an I/O error, systemd gone): puts the old side
+    /// back live, restarts the hub if it had been running, closes the journal and reports the failure. Only when that
+    /// fails too does the journal stay, for recovery at the next start (and the <see cref="Updater"/> refuses updates until then).
+    /// </summary>
+    async Task ConvergeAsync(UpdateIntent intent, Exception failure, CancellationToken cancellationToken)
+    {
+        var previous = intent.PreviousVersion ?? "the previous release";
+        logger.LogError("The {Kind} to {Version} failed after its first rename: {Reason}; restoring {Previous}", intent.Kind, intent.Version, failure.Message, previous);
+        string outcome;
+        try
+        {
+            outcome = $"{previous} was restored{await UndoInstallAsync(intent, cancellationToken).ConfigureAwait(false)}";
+        }
+        catch (Exception undo) when (undo is not OperationCanceledException)
+        {
+            logger.LogCritical("Restoring {Previous} failed: {Reason}; the install tree is left to recovery at the next start", previous, undo.Message);
+            outcome = $"restoring {previous} failed too ({undo.Message}); the manager finishes it when it next starts and refuses updates until then";
+        }
+        progress.Finish(UpdateState.Failed, $"installing {intent.Version} failed: {failure.Message}; {outcome}");
+    }
+
+    /// <summary>
+    /// Puts the old side back live after a failed or interrupted install, closes the journal, and restarts the hub if
+    /// it was running. Returns "" or, when that restart failed, a clause saying so.
+    /// </summary>
+    async Task<string> UndoInstallAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
         Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false);
         if (intent.Kind == KindUpdate)
             UpdateJournal.DeleteTree(journal.Transaction);
         journal.DeleteIntent();
-        // Its files may have been swapped under it and back: a fresh start reads one consistent tree.
-        if (intent.HubWasRunning)
+        if (!intent.HubWasRunning)
+            return "";
+        // Its files may have been swapped under it and back, or it may run the new release: a fresh start reads the old tree.
+        string? problem;
+        try
         {
             var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
-            if (!outcome.Succeeded)
-                logger.LogError("Restarting {Unit} after undoing the install failed: {Reason}", controller.Unit, outcome.Error);
+            problem = outcome.Succeeded ? null : outcome.Error;
         }
+        catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
+        {
+            problem = refused.Message;
+        }
+        if (problem is null)
+            return "";
+        logger.LogError("Restarting {Unit} after undoing the install failed: {Reason}", controller.Unit, problem);
+        return $"; restarting {controller.Unit} failed: {problem}";
     }
 
-    /// <summary>Keeps the replaced entries as a backup (update) or drops the rolled-away release (rollback); idempotent.</summary>
+    /// <summary>
+    /// Keeps the replaced entries as a backup (update) or drops the rolled-away release (rollback), closes the journal
+    /// and reports success; idempotent. The new release stays whatever happens here: a journal or a backup that cannot
+    /// be written (a full disk) costs the backup, never the release.
+    /// </summary>
     void Commit(UpdateIntent intent)
     {
         if (intent.Phase != PhaseCommit)
-            journal.WriteIntent(intent = intent with { Phase = PhaseCommit });
-        if (intent.Kind == KindUpdate)
         {
-            if (Directory.Exists(journal.Transaction))
+            try
             {
-                if (intent.PreviousVersion is { } previous && ReleaseVersion.IsValid(previous))
-                {
-                    journal.WriteManifest(journal.Transaction, new BackupManifest(previous, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList()));
-                    Directory.CreateDirectory(journal.BackupsDir);
-                    UpdateJournal.DeleteTree(journal.BackupDir(previous));
-                    Posix.RenameNoReplace(journal.Transaction, journal.BackupDir(previous));
-                    Posix.FsyncDirectory(journal.BackupsDir);
-                }
-                else
-                    UpdateJournal.DeleteTree(journal.Transaction); // no version to name a backup by
+                journal.WriteIntent(intent = intent with { Phase = PhaseCommit });
             }
-            foreach (var stale in journal.Backups().Skip(options.Update.KeepBackups))
+            catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
             {
-                logger.LogInformation("Pruning the backup of {Version} (Update:KeepBackups={Keep})", stale.Version, options.Update.KeepBackups);
-                UpdateJournal.DeleteTree(journal.BackupDir(stale.Version));
+                // Without a "commit" journal, recovery would judge the release again after the backup moved away:
+                // close the transaction first. A crash before the backup is kept leaves txn/, which the next update deletes.
+                logger.LogWarning("Cannot journal the commit of {Version} ({Reason}); closing the transaction first", intent.Version, failure.Message);
+                journal.DeleteIntent();
             }
         }
-        else
-            UpdateJournal.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
+        try
+        {
+            KeepBackup(intent);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("{Version} is kept, but the backup of {Previous} could not be: {Reason}", intent.Version, intent.PreviousVersion, failure.Message);
+            if (intent.Kind == KindUpdate)
+                UpdateJournal.DeleteTree(journal.Transaction); // gives back the space it held
+        }
         journal.DeleteIntent();
         logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == KindUpdate ? "Update" : "Rollback", intent.Version);
         progress.Finish(intent.Kind == KindUpdate ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
     }
+
+    void KeepBackup(UpdateIntent intent)
+    {
+        if (intent.Kind != KindUpdate)
+        {
+            UpdateJournal.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
+            return;
+        }
+        if (Directory.Exists(journal.Transaction))
+        {
+            if (intent.PreviousVersion is { } previous && ReleaseVersion.IsValid(previous))
+            {
+                journal.WriteManifest(journal.Transaction, new BackupManifest(previous, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList()));
+                Directory.CreateDirectory(journal.BackupsDir);
+                UpdateJournal.DeleteTree(journal.BackupDir(previous));
+                Posix.RenameNoReplace(journal.Transaction, journal.BackupDir(previous));
+                Posix.FsyncDirectory(journal.BackupsDir);
+            }
+            else
+                UpdateJournal.DeleteTree(journal.Transaction); // no version to name a backup by
+        }
+        foreach (var stale in journal.Backups().Skip(options.Update.KeepBackups))
+        {
+            logger.LogInformation("Pruning the backup of {Version} (Update:KeepBackups={Keep})", stale.Version, options.Update.KeepBackups);
+            UpdateJournal.DeleteTree(journal.BackupDir(stale.Version));
+        }
+    }
+
+    /// <summary>The first journal write: nothing is renamed yet, so a failure only has to leave no journal behind.</summary>
+    void WriteFirstIntent(UpdateIntent intent)
+    {
+        try
+        {
+            journal.WriteIntent(intent);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                journal.DeleteIntent(); // a write that failed at its final fsync has already renamed the file into place
+            }
+            catch (IOException)
+            {
+                // An intent left over only makes recovery undo nothing and restart the hub: harmless.
+            }
+            throw new IOException($"cannot write the update's journal {journal.IntentFile}: {failure.Message}; nothing was installed", failure);
+        }
+    }
+
+    /// <summary>
+    /// Whether the hub is up or on its way up (a crash-looping hub between restarts counts; a stopped or failed one
+    /// does not). Throws when systemd cannot say: guessing "stopped" would skip the health gate.
+    /// </summary>
+    async Task<bool> HubRunningAsync() =>
+        (await unitStatus.GetAsync().ConfigureAwait(false)).ActiveState is "active" or "activating" or "reloading";
 
     ReleaseSwap Swap(string otherTree) => new(options.InstallDir, otherTree, journal.Aside);
 }

@@ -13,6 +13,8 @@ namespace HubManager.Updates;
 /// Until the intent journal is written the live install is untouched, so any failure before it only deletes
 /// the staging tree. A rollback is the same transaction with a backup's tree as the other side.
 /// Until the install begins the operator may cancel an update (<see cref="CancelAsync"/>); after, it runs to its end.
+/// The installed version is read before the lock is taken (its reading is bounded, but no file read stalls the
+/// lock), and while a transaction's journal is left for recovery, new updates and rollbacks are refused.
 /// </summary>
 public sealed class Updater
 {
@@ -23,7 +25,6 @@ public sealed class Updater
     readonly UpdateProgress progress;
     readonly IHostApplicationLifetime lifetime;
     readonly ILogger<Updater> logger;
-    readonly UnitStatusCache unitStatus;
     readonly Lock gate = new();
     string? busy;
     CancellableUpdate? cancellable;
@@ -31,14 +32,13 @@ public sealed class Updater
     readonly bool recoveryClaimed;
 
     public Updater(HubManagerOptions options, NasClient nas, UpdateJournal journal, UpdateTransaction transaction, UpdateProgress progress,
-        UnitStatusCache unitStatus, IHostApplicationLifetime lifetime, ILogger<Updater> logger)
+        IHostApplicationLifetime lifetime, ILogger<Updater> logger)
     {
         this.options = options;
         this.nas = nas;
         this.journal = journal;
         this.transaction = transaction;
         this.progress = progress;
-        this.unitStatus = unitStatus;
         this.lifetime = lifetime;
         this.logger = logger;
         // Claimed before the first request can arrive: while recovery runs, nothing else may start.
@@ -57,11 +57,13 @@ public sealed class Updater
     {
         if (!nas.Configured)
             return (StatusCodes.Status503ServiceUnavailable, new UpdateResponse(false, Error: "updates are not configured: set Nas:Url"));
+        // Read before the lock, so that no file read ever holds it: at worst a transaction ending in between makes
+        // this an update to the version it just installed.
+        var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
         lock (gate)
         {
             if (busy is not null)
                 return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
-            var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
             if (installed == version && !force)
                 return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub is already at version {version}"));
             busy = $"update to {version}";
@@ -106,14 +108,16 @@ public sealed class Updater
     public async Task<(int Status, UpdateResponse Body)> RollbackAsync()
     {
         Task<(int, UpdateResponse)> work;
+        var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
+        var newest = journal.Backups().FirstOrDefault();
         lock (gate)
         {
             if (busy is not null)
                 return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
-            if (journal.Backups().FirstOrDefault() is not { } backup)
+            // Backups change only in a transaction, which the busy check excludes; one that just ended is seen next time.
+            if (newest is not { } backup)
                 return (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: "there is no backup to roll back to"));
             busy = $"rollback to {backup.Version}";
-            var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
             progress.Begin(installed ?? "unknown", backup.Version, UpdatePhase.Rollback);
             // Not the request's token: a caller hanging up must not leave a rollback half-way.
             work = Task.Run(() => RunRollbackAsync(backup, installed, lifetime.ApplicationStopping));
@@ -153,8 +157,7 @@ public sealed class Updater
         }
         finally
         {
-            lock (gate)
-                busy = null;
+            Release();
         }
     }
 
@@ -174,10 +177,13 @@ public sealed class Updater
 
     async Task RunUpdateAsync(string version, string? installed, CancellableUpdate update, CancellationToken cancellationToken)
     {
+        var releasesDirChecked = false;
         try
         {
-            var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
             journal.EnsureStateDir();
+            // Before deleting anything in it: a .hub-manager that is a symlink would point the delete elsewhere.
+            journal.EnsureReleasesDir();
+            releasesDirChecked = true;
             UpdateJournal.DeleteTree(journal.Transaction);
             Directory.CreateDirectory(journal.StagedTree);
             IReadOnlyList<string> entries;
@@ -196,7 +202,7 @@ public sealed class Updater
                 {
                     _ when update.CancelRequested => "cancelled by the operator",
                     OperationCanceledException when cancellationToken.IsCancellationRequested => "the manager is stopping",
-                    IOException io when io.HResult == Posix.ENOSPC || io.Message.Contains("No space left", StringComparison.Ordinal)
+                    IOException io when UpdateJournal.IsNoSpace(io)
                         => $"no space left on the install filesystem: {failure.Message}",
                     _ => failure.Message,
                 };
@@ -204,7 +210,7 @@ public sealed class Updater
                 progress.Finish(UpdateState.Failed, reason);
                 return;
             }
-            await transaction.RunAsync(UpdateTransaction.KindUpdate, version, installed, journal.StagedTree, entries, hubWasRunning, cancellationToken).ConfigureAwait(false);
+            await transaction.RunAsync(UpdateTransaction.KindUpdate, version, installed, journal.StagedTree, entries, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -212,13 +218,15 @@ public sealed class Updater
         }
         catch (Exception failure)
         {
+            // Failed before the transaction's first rename (it converges by itself after it): only staging to drop.
             logger.LogError(failure, "Update to {Version} failed", version);
+            if (releasesDirChecked && !File.Exists(journal.IntentFile))
+                DropStaging();
             progress.Finish(UpdateState.Failed, failure.Message);
         }
         finally
         {
-            lock (gate)
-                (busy, cancellable, running) = (null, null, null);
+            Release();
         }
     }
 
@@ -226,9 +234,8 @@ public sealed class Updater
     {
         try
         {
-            var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
             var tree = Path.Combine(journal.BackupDir(backup.Version), "tree");
-            var healthy = await transaction.RunAsync(UpdateTransaction.KindRollback, backup.Version, installed, tree, backup.Entries, hubWasRunning, cancellationToken).ConfigureAwait(false);
+            var healthy = await transaction.RunAsync(UpdateTransaction.KindRollback, backup.Version, installed, tree, backup.Entries, cancellationToken).ConfigureAwait(false);
             return healthy
                 ? (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub rolled back to version {backup.Version}"))
                 : (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: progress.Current.Error));
@@ -241,8 +248,7 @@ public sealed class Updater
         }
         finally
         {
-            lock (gate)
-                busy = null;
+            Release();
         }
     }
 
@@ -297,15 +303,26 @@ public sealed class Updater
         return package.TopLevelEntries;
     }
 
-    async Task<bool> HubRunningAsync()
+    /// <summary>
+    /// Ends a run. A journal still there means a transaction could not converge (see <see cref="UpdateTransaction"/>):
+    /// the tree may be between releases, so nothing may start until recovery (at the next manager start) has run.
+    /// </summary>
+    void Release()
+    {
+        var stranded = File.Exists(journal.IntentFile);
+        lock (gate)
+            (busy, cancellable, running) = (stranded ? "recovery of an unfinished update (restart the manager to run it)" : null, null, null);
+    }
+
+    void DropStaging()
     {
         try
         {
-            return (await unitStatus.GetAsync().ConfigureAwait(false)).Running;
+            UpdateJournal.DeleteTree(journal.Transaction);
         }
-        catch (Exception unknown) when (unknown is SystemdUnavailableException or SystemdRefusedException)
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
-            return false;
+            logger.LogWarning("Cannot delete the staging tree {Path}: {Reason}", journal.Transaction, failure.Message);
         }
     }
 }
