@@ -10,7 +10,7 @@ namespace HubManager.Http;
 /// per attacker's packet; here a burst of refusals is one line when it starts and then a count every
 /// <see cref="ReportEvery"/> while it lasts.
 /// </summary>
-public sealed class ConnectionLimit
+public sealed class ConnectionLimit : IDisposable
 {
     /// <summary>The limit when descriptors allow: well above what the hub, operators and 16 log followers use.</summary>
     public const int MostConnections = 2048;
@@ -69,6 +69,15 @@ public sealed class ConnectionLimit
             Max, ServerLimits.KeepAliveTimeout.TotalSeconds);
     }
 
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            reporting?.Dispose();
+            reporting = null;
+        }
+    }
+
     /// <summary>Every <see cref="ReportEvery"/> during a burst: how many were refused; the first quiet period ends the burst.</summary>
     void Report()
     {
@@ -77,9 +86,9 @@ public sealed class ConnectionLimit
         {
             refused = refusedSinceReport;
             refusedSinceReport = 0;
-            if (refused == 0)
+            if (refused == 0 || reporting is null) // quiet, or disposed: the burst is over
             {
-                reporting!.Dispose();
+                reporting?.Dispose();
                 reporting = null;
                 return;
             }
