@@ -19,7 +19,7 @@ public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
         if (!building.TryGetValue(path, out var byMethod))
             building[path] = byMethod = new(StringComparer.Ordinal);
         byMethod[method] = handler;
-        // HEAD is GET without the body: Kestrel sends the headers (Content-Length included) and drops what is written.
+        // HEAD is GET without the body: Kestrel sends the headers the handler sets and drops what it writes.
         if (method == HttpMethods.Get)
             byMethod.TryAdd(HttpMethods.Head, handler);
         return this;
