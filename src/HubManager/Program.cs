@@ -34,6 +34,8 @@ catch (Exception invalid) when (invalid is ConfigurationException or InvalidData
     return 78; // EX_CONFIG
 }
 
+// Before anything opens descriptors: every connection and every followed journal file takes one.
+var openFiles = OpenFileLimit.Raise();
 var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
 builder.Configuration.AddConfiguration(configuration);
 builder.Services.AddSystemd();
@@ -43,16 +45,10 @@ builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
 builder.Logging.AddProvider(JournalLoggerProvider.ForStandardOutput());
 builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-{
-    kestrel.AddServerHeader = false;
-    // Kestrel answers 414/431/413 itself beyond these; no call of this API comes near them.
-    kestrel.Limits.MaxRequestLineSize = 8 * 1024;
-    kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-    kestrel.Limits.MaxRequestBodySize = RequestGuard.MaxBodyBytes;
-    kestrel.Listen(options.Listen);
-});
+    ServerLimits.Apply(kestrel, options.Listen, kestrel.ApplicationServices.GetRequiredService<ConnectionLimit>()));
 
 builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(services => new ConnectionLimit(openFiles, services.GetRequiredService<ILogger<ConnectionLimit>>(), TimeProvider.System));
 builder.Services.AddSingleton(services => new SystemdConnection(options.Unit, services.GetRequiredService<ILogger<SystemdConnection>>()));
 builder.Services.AddSingleton<UnitStatusCache>();
 builder.Services.AddSingleton(services => new UnitController(

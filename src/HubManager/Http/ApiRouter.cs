@@ -6,7 +6,8 @@ namespace HubManager.Http;
 
 /// <summary>
 /// The whole HTTP surface: an exact-path table instead of ASP.NET routing, so that the pipeline stays
-/// one dictionary look-up and every refusal (404, 405, systemd unreachable) is a JSON sentence.
+/// one dictionary look-up and every refusal (404, 405, a body Kestrel refused, systemd unreachable) is a JSON sentence.
+/// Every GET path answers HEAD too.
 /// </summary>
 public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
 {
@@ -18,6 +19,9 @@ public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
         if (!building.TryGetValue(path, out var byMethod))
             building[path] = byMethod = new(StringComparer.Ordinal);
         byMethod[method] = handler;
+        // HEAD is GET without the body: Kestrel sends the headers the handler sets and drops what it writes.
+        if (method == HttpMethods.Get)
+            byMethod.TryAdd(HttpMethods.Head, handler);
         return this;
     }
 
@@ -61,6 +65,12 @@ public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
         {
             // The caller hung up; there is no one to answer.
         }
+        catch (BadHttpRequestException refused) when (!context.Response.HasStarted)
+        {
+            // Kestrel refused the body while a handler read it (ServerLimits): the caller's doing, answered like
+            // every other refusal, with Kestrel's status and a sentence, and not logged.
+            await WriteAsync(context, refused.StatusCode, BodyRefusal(refused), ApiJson.Api.ErrorResponse);
+        }
         catch (Exception failure) when (!context.Response.HasStarted)
         {
             logger.LogError(failure, "{Method} {Path} failed", request.Method, request.Path);
@@ -68,6 +78,15 @@ public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
                 new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Api.ErrorResponse);
         }
     }
+
+    static ErrorResponse BodyRefusal(BadHttpRequestException refused) => refused.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => RequestGuard.TooLarge,
+        StatusCodes.Status408RequestTimeout => new ErrorResponse("Request timeout",
+            $"The request body arrived slower than {ServerLimits.MinRequestBodyDataRate.BytesPerSecond} bytes/s; send it in one go."),
+        // Kestrel's own sentence (a malformed chunk, a body cut short) quotes nothing the caller sent.
+        _ => new ErrorResponse("Bad request", refused.Message),
+    };
 
     /// <summary>Writes a JSON body with the given status through the source-generated serializer.</summary>
     public static Task WriteAsync<T>(HttpContext context, int status, T body, JsonTypeInfo<T> type)

@@ -109,6 +109,8 @@ public sealed class LogsEndpoint(HubManagerOptions options, JournalPool journals
             response.Headers["X-Accel-Buffering"] = "no"; // tells a reverse proxy (nginx) not to buffer the stream
             await response.StartAsync(stop.Token);
             await body.FlushAsync(stop.Token); // the client sees the stream open now, not with the first event
+            if (HttpMethods.IsHead(context.Request.Method))
+                return; // the headers are the whole answer: no body would ever be sent
             using var heartbeat = new PeriodicTimer(HeartbeatInterval);
             var beat = heartbeat.WaitForNextTickAsync(stop.Token).AsTask();
             Task<bool>? ready = null;

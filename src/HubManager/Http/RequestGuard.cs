@@ -14,6 +14,9 @@ public sealed class RequestGuard(HubManagerOptions options)
     /// <summary>No request body the API takes comes near this.</summary>
     public const long MaxBodyBytes = 64 * 1024;
 
+    /// <summary>The answer to a body over <see cref="MaxBodyBytes"/>, whether its Content-Length says so or Kestrel counts it.</summary>
+    public static readonly ErrorResponse TooLarge = new("Payload too large", $"Request bodies are limited to {MaxBodyBytes / 1024} KiB.");
+
     readonly byte[]? tokenHash = options.ApiToken is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiToken));
 
     /// <summary>Null when the request may proceed; otherwise the status and the sentence to refuse it with.</summary>
@@ -38,7 +41,7 @@ public sealed class RequestGuard(HubManagerOptions options)
         if (string.Equals(headers["Sec-Fetch-Site"].ToString(), "cross-site", StringComparison.OrdinalIgnoreCase))
             return (StatusCodes.Status403Forbidden, new ErrorResponse("Forbidden", "Cross-site requests are refused."));
         if (request.ContentLength > MaxBodyBytes)
-            return (StatusCodes.Status413PayloadTooLarge, new ErrorResponse("Payload too large", $"Request bodies are limited to {MaxBodyBytes / 1024} KiB."));
+            return (StatusCodes.Status413PayloadTooLarge, TooLarge);
         var hasBody = request.ContentLength > 0 || headers.TransferEncoding.Count > 0;
         if (hasBody && !IsJson(request.ContentType))
             return (StatusCodes.Status415UnsupportedMediaType, new ErrorResponse("Unsupported media type",

@@ -12,8 +12,6 @@ namespace HubManager.Http;
 /// </summary>
 public sealed class UpdateEndpoints(Updater updater)
 {
-    public const int MaxBodyBytes = 64 * 1024;
-
     public void MapTo(ApiRouter router) => router
         .Map("POST", "/update", UpdateAsync)
         .Map("GET", "/update", StatusAsync)
@@ -27,17 +25,7 @@ public sealed class UpdateEndpoints(Updater updater)
             await Refuse(context, StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json");
             return;
         }
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            await Refuse(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than {MaxBodyBytes / 1024} KiB");
-            return;
-        }
         var body = await ReadBodyAsync(context);
-        if (body is null)
-        {
-            await Refuse(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than {MaxBodyBytes / 1024} KiB");
-            return;
-        }
         string? version;
         bool force;
         try
@@ -80,8 +68,11 @@ public sealed class UpdateEndpoints(Updater updater)
         await ApiRouter.WriteAsync(context, status, response, UpdateJson.Api.UpdateResponse);
     }
 
-    /// <summary>Reads at most <see cref="MaxBodyBytes"/>; null when the body is longer (a chunked body has no Content-Length to refuse early).</summary>
-    static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    /// <summary>
+    /// Reads the whole body. A Content-Length over 64 KiB never gets here (RequestGuard); a longer chunked body, or
+    /// one too slow, makes Kestrel throw (ServerLimits), which the router answers with 413 or 408.
+    /// </summary>
+    static async Task<byte[]> ReadBodyAsync(HttpContext context)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         while (true)
@@ -91,8 +82,6 @@ public sealed class UpdateEndpoints(Updater updater)
             if (read == 0)
                 return buffer.WrittenSpan.ToArray();
             buffer.Advance(read);
-            if (buffer.WrittenCount > MaxBodyBytes)
-                return null;
         }
     }
 

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using HubManager.Tests.Journal;
 using HubManager.Tests.Sandbox;
 
 namespace HubManager.Tests.Http;
 
 /// <summary>
 /// The hub-facing API against a real systemd: the shipped binary drives the stand-in
-/// <c>ai-hub.service</c> over D-Bus, and every answer is checked against systemd's own view.
+/// <c>ai-hub.service</c> over D-Bus, and every answer is checked against systemd's own view. HEAD works wherever GET does.
 /// </summary>
 [ClassDataSource<HubSandbox>(Shared = SharedType.PerClass)]
 [NotInParallel(nameof(HubEndpointsTests))]
@@ -125,6 +126,28 @@ public class HubEndpointsTests(HubSandbox sandbox)
         await Assert.That(wrongMethod.Content.Headers.Allow.Single()).IsEqualTo("POST");
         await Assert.That(wrong.GetProperty("message").GetString()).Contains("POST");
         await Assert.That(await health.Content.ReadAsStringAsync()).IsEqualTo("OK");
+    }
+
+    [Test]
+    public async Task Head_answers_wherever_get_does_with_the_headers_and_no_body()
+    {
+        var hub = await sandbox.DefaultManagerAsync();
+        var pid = await sandbox.PropertyAsync(hub.UnitName, "MainPID");
+
+        using var status = await hub.SendAsync(HttpMethod.Head, "/status");
+        using var follow = await hub.SendAsync(HttpMethod.Head, "/logs?follow=true");
+        using var control = await hub.SendAsync(HttpMethod.Head, "/restart");
+        using var put = await hub.SendAsync(HttpMethod.Put, "/version");
+        // A HEAD follow ends with its headers: no follower stays behind for a body nobody gets.
+        await SandboxJournal.EventuallyAsync(async () => (await sandbox.JournalResourcesAsync(pid)).FollowerThreads == 0, "no follower left by HEAD");
+
+        await Assert.That(status.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(status.Content.Headers.ContentType!.MediaType).IsEqualTo("application/json");
+        await Assert.That(await status.Content.ReadAsByteArrayAsync()).IsEmpty();
+        await Assert.That(follow.StatusCode).IsEqualTo(HttpStatusCode.OK);
+        await Assert.That(follow.Content.Headers.ContentType!.MediaType).IsEqualTo("text/event-stream");
+        await Assert.That(control.StatusCode).IsEqualTo(HttpStatusCode.MethodNotAllowed);
+        await Assert.That(put.Content.Headers.Allow).IsEquivalentTo(["GET", "HEAD"]);
     }
 
     [Test]
