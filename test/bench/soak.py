@@ -205,10 +205,11 @@ def idle_flood():
             except OSError:
                 outcomes["flood: connections refused"] += 1
         outcomes["flood: connections opened"] += len(held)
-        started = time.monotonic()
         status, _ = call("abuse", "GET", "/status", timeout=5)
         if status == 200:
             outcomes["flood: /status answered during a flood"] += 1
+        else:
+            fail(f"GET /status with {len(held)} idle connections open: {status}")
         outcomes["flood: rounds"] += 1
         pause(30)
         for s in held:
