@@ -83,6 +83,8 @@ public sealed class NasClient : IDisposable
                 ConnectTimeout = TimeSpan.FromSeconds(15),
                 AutomaticDecompression = DecompressionMethods.None,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                // An update's exchanges follow each other closely; once it ends, a daemon holds no idle socket to the NAS.
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
             },
         };
     }
