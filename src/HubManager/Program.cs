@@ -43,16 +43,16 @@ builder.Services.AddSystemd();
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-builder.Logging.AddProvider(JournalLoggerProvider.ForStandardOutput());
+builder.Logging.AddProvider(StandardOutputLoggerProvider.Create());
 builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
     ServerLimits.Apply(kestrel, options.Listen, kestrel.ApplicationServices.GetRequiredService<ConnectionLimit>()));
 
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(services => new ConnectionLimit(openFiles, services.GetRequiredService<ILogger<ConnectionLimit>>(), TimeProvider.System));
-builder.Services.AddSingleton(services => new SystemdConnection(options.Unit, services.GetRequiredService<ILogger<SystemdConnection>>()));
+builder.Services.AddSingleton(services => new SystemdManager(new SystemdConnection(options.Unit, services.GetRequiredService<ILogger<SystemdConnection>>())));
 builder.Services.AddSingleton<UnitStatusCache>();
 builder.Services.AddSingleton(services => new UnitController(
-    services.GetRequiredService<SystemdConnection>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
+    services.GetRequiredService<SystemdManager>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
 builder.Services.AddSingleton<HubEndpoints>();
 builder.Services.AddSingleton(_ => new JournalPool(JournalHandle.OpenLocal));
 builder.Services.AddSingleton<LogsEndpoint>();

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HubManager.Systemd;
 using Microsoft.Extensions.Logging.Abstractions;
-using Tmds.DBus.Protocol;
 
 namespace HubManager.Hosting;
 
@@ -45,16 +44,10 @@ public sealed class SelfInstaller(TextWriter output)
             ReplaceFile(PasswordPath, [], UnixFileMode.UserRead | UnixFileMode.UserWrite); // LoadCredential= needs the file
         ReplaceFile(UnitPath, System.Text.Encoding.UTF8.GetBytes(UnitTemplate()), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        using var systemd = new SystemdConnection(ServiceName, NullLogger<SystemdConnection>.Instance);
-        await CallAsync(systemd, static (ref MessageWriter w) => SystemdConnection.ManagerCall(ref w, "Reload", null));
-        await CallAsync(systemd, static (ref MessageWriter w) =>
-        {
-            w.WriteMethodCallHeader("org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "EnableUnitFiles", "asbb");
-            w.WriteArray(new[] { ServiceName });
-            w.WriteBool(false); // runtime: no, persist across boots
-            w.WriteBool(true);  // force: replace a stale symlink
-            return w.CreateMessage();
-        });
+        using var systemd = Connect();
+        await systemd.ReloadAsync(CancellationToken.None);
+        // Not runtime: the link persists across boots; forced: a stale link is replaced.
+        await systemd.EnableUnitFilesAsync([ServiceName], runtime: false, force: true, CancellationToken.None);
         // A restart, not a start: an earlier version that is already running must be replaced.
         var outcome = await new UnitController(systemd, new UnitStatusCache(systemd), ServiceName).RunAsync(UnitJob.Restart, CancellationToken.None);
         if (!outcome.Succeeded)
@@ -65,24 +58,18 @@ public sealed class SelfInstaller(TextWriter output)
     /// <summary>Stops, disables and removes the unit and the binary; configuration and state stay unless <paramref name="purge"/>.</summary>
     public async Task UninstallAsync(string configPath, bool purge)
     {
-        using var systemd = new SystemdConnection(ServiceName, NullLogger<SystemdConnection>.Instance);
+        using var systemd = Connect();
         try
         {
             await new UnitController(systemd, new UnitStatusCache(systemd), ServiceName).RunAsync(UnitJob.Stop, CancellationToken.None);
-            await CallAsync(systemd, static (ref MessageWriter w) =>
-            {
-                w.WriteMethodCallHeader("org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "DisableUnitFiles", "asb");
-                w.WriteArray(new[] { ServiceName });
-                w.WriteBool(false);
-                return w.CreateMessage();
-            });
+            await systemd.DisableUnitFilesAsync([ServiceName], runtime: false, CancellationToken.None);
         }
         catch (UnitNotFoundException)
         {
             // Already uninstalled: nothing to stop or disable.
         }
         File.Delete(UnitPath);
-        await CallAsync(systemd, static (ref MessageWriter w) => SystemdConnection.ManagerCall(ref w, "Reload", null));
+        await systemd.ReloadAsync(CancellationToken.None);
         File.Delete(BinaryPath);
         if (purge)
         {
@@ -94,8 +81,7 @@ public sealed class SelfInstaller(TextWriter output)
         output.WriteLine($"{ServiceName} is stopped, disabled and removed{(purge ? ", with its configuration and state" : "; configuration and state are kept (--purge removes them)")}.");
     }
 
-    static Task<bool> CallAsync(SystemdConnection systemd, WriteMessage call) =>
-        systemd.CallAsync(call, static (_, _) => true, CancellationToken.None);
+    static SystemdManager Connect() => new(new SystemdConnection(ServiceName, NullLogger<SystemdConnection>.Instance));
 
     /// <summary>The existing config file (if any) with each --Section:Key=value set, as indented JSON.</summary>
     static byte[] MergeConfig(string path, string[] settings)

@@ -64,7 +64,7 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
             await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound, new ControlResponse(false, missing.Message), ApiJson.Api.ControlResponse);
             return;
         }
-        catch (SystemdRefusedException refused) when (refused.ErrorName is "org.freedesktop.DBus.Error.AccessDenied" or "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired")
+        catch (SystemdRefusedException refused) when (refused.ErrorName is SystemdBus.AccessDeniedError or SystemdBus.InteractiveAuthorizationRequiredError)
         {
             // Unprivileged mode: polkit said no for this unit.
             await ApiRouter.WriteAsync(context, StatusCodes.Status403Forbidden,

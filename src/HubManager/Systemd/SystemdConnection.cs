@@ -4,24 +4,15 @@ using Tmds.DBus.Protocol;
 namespace HubManager.Systemd;
 
 /// <summary>
-/// Writes one D-Bus message. <see cref="MessageWriter"/> is a ref struct that owns a pooled buffer:
-/// it must be passed by reference, never copied, or the buffer goes back to the pool while in use.
-/// </summary>
-public delegate MessageBuffer WriteMessage(ref MessageWriter writer);
-
-/// <summary>
 /// The manager's one connection to systemd on the system bus. It connects on first use, calls
 /// <c>Subscribe</c> so systemd emits unit and job signals, and routes the signals we care about:
 /// <c>JobRemoved</c> to the open <see cref="JobWatch"/>es and <c>PropertiesChanged</c> of the managed
 /// unit to <see cref="UnitChanged"/>. When the bus goes away (dbus restarted) the next call connects
 /// afresh; every call and connect is bounded by <see cref="CallTimeout"/>, so nothing hangs forever.
+/// D-Bus errors come out as <see cref="SystemdException"/>s. The methods themselves are <see cref="SystemdManager"/>'s.
 /// </summary>
 public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> logger) : IDisposable
 {
-    const string Destination = "org.freedesktop.systemd1";
-    const string ManagerPath = "/org/freedesktop/systemd1";
-    const string ManagerInterface = "org.freedesktop.systemd1.Manager";
-
     /// <summary>The longest any single D-Bus round trip (or connecting) may take; D-Bus's own default.</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(25);
 
@@ -52,7 +43,7 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
     /// A call that meets a connection already closed (the bus restarted and we have not noticed yet)
     /// is sent once more on a fresh connection.
     /// </summary>
-    public async Task<T> CallAsync<T>(WriteMessage writeCall, MessageValueReader<T> readReply, CancellationToken cancellationToken)
+    internal async Task<T> CallAsync<T>(WriteMessage writeCall, MessageValueReader<T> readReply, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -62,14 +53,14 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
                 var message = Write(connection, writeCall);
                 return await connection.CallMethodAsync(message, readReply).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (DBusErrorReplyException error) when (error.ErrorName == "org.freedesktop.systemd1.NoSuchUnit")
+            catch (DBusErrorReplyException error) when (error.ErrorName == SystemdBus.NoSuchUnitError)
             {
                 throw new UnitNotFoundException(unit);
             }
-            catch (DBusErrorReplyException error) when (error.ErrorName is "org.freedesktop.DBus.Error.ServiceUnknown" or "org.freedesktop.DBus.Error.NameHasNoOwner")
+            catch (DBusErrorReplyException error) when (error.ErrorName is SystemdBus.ServiceUnknownError or SystemdBus.NameHasNoOwnerError)
             {
                 // The bus is up but systemd has not (re)claimed its name yet, as right after dbus restarts.
-                throw new SystemdUnavailableException($"systemd is not on the bus yet: {error.ErrorMessage}", error);
+                throw new SystemdUnavailableException($"systemd is not on the bus yet: {error.ErrorMessage}", error, error.ErrorName);
             }
             catch (DBusErrorReplyException error)
             {
@@ -100,25 +91,6 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
         {
             writer.Dispose();
         }
-    }
-
-    /// <summary>Writes a call to a method of systemd's manager object.</summary>
-    public static MessageBuffer ManagerCall(ref MessageWriter writer, string member, string? signature, string? arg1 = null, string? arg2 = null)
-    {
-        writer.WriteMethodCallHeader(Destination, ManagerPath, ManagerInterface, member, signature);
-        if (arg1 is not null)
-            writer.WriteString(arg1);
-        if (arg2 is not null)
-            writer.WriteString(arg2);
-        return writer.CreateMessage();
-    }
-
-    /// <summary>Writes <c>org.freedesktop.DBus.Properties.GetAll(interface)</c> on the managed unit.</summary>
-    public MessageBuffer UnitGetAll(ref MessageWriter writer, string @interface)
-    {
-        writer.WriteMethodCallHeader(Destination, UnitPath, "org.freedesktop.DBus.Properties", "GetAll", "s");
-        writer.WriteString(@interface);
-        return writer.CreateMessage();
     }
 
     async Task<DBusConnection> ConnectAsync(CancellationToken cancellationToken)
@@ -159,7 +131,7 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
         await connection.ConnectAsync().ConfigureAwait(false);
         // Match rules first, Subscribe last: no signal can slip between subscribing and listening.
         await connection.AddMatchAsync(
-            new MatchRule { Type = MessageType.Signal, Sender = Destination, Path = ManagerPath, Interface = ManagerInterface, Member = "JobRemoved" },
+            new MatchRule { Type = MessageType.Signal, Sender = SystemdBus.Destination, Path = SystemdBus.ManagerPath, Interface = SystemdBus.ManagerInterface, Member = "JobRemoved" },
             static (message, _) =>
             {
                 var reader = message.GetBodyReader();
@@ -169,11 +141,12 @@ public sealed class SystemdConnection(string unit, ILogger<SystemdConnection> lo
             (Notification<JobRemoved> signal) => { if (signal.HasValue) PostJobRemoved(signal.Value); },
             emitOnCapturedContext: false, ObserverFlags.None, null).ConfigureAwait(false);
         await connection.AddMatchAsync(
-            new MatchRule { Type = MessageType.Signal, Sender = Destination, Path = UnitPath, Interface = "org.freedesktop.DBus.Properties", Member = "PropertiesChanged" },
+            new MatchRule { Type = MessageType.Signal, Sender = SystemdBus.Destination, Path = UnitPath, Interface = SystemdBus.PropertiesInterface, Member = "PropertiesChanged" },
             static (_, _) => true,
             (Notification<bool> signal) => { if (signal.HasValue) UnitChanged?.Invoke(); },
             emitOnCapturedContext: false, ObserverFlags.None, null).ConfigureAwait(false);
-        await connection.CallMethodAsync(Write(connection, static (ref MessageWriter w) => ManagerCall(ref w, "Subscribe", null))).ConfigureAwait(false);
+        // Not through CallAsync: this connection is not published yet, and a call there would connect again.
+        await connection.CallMethodAsync(Write(connection, SystemdManager.Subscribe)).ConfigureAwait(false);
     }
 
     void PostJobRemoved(JobRemoved signal)

@@ -1,16 +1,11 @@
 namespace HubManager.Systemd;
 
-/// <summary>systemd could not be asked: the bus is down, or it did not answer in time.</summary>
-public sealed class SystemdUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>systemd knows no unit by that name (<c>org.freedesktop.systemd1.NoSuchUnit</c>, or load state <c>not-found</c>).</summary>
-public sealed class UnitNotFoundException(string unit) : Exception($"Unit {unit} not found.")
+/// <summary>
+/// A request to systemd did not succeed. <see cref="ErrorName"/> keeps the D-Bus error name when systemd or the
+/// bus answered with one, so that a caller can tell e.g. polkit's refusal from a masked unit.
+/// </summary>
+public abstract class SystemdException(string message, string? errorName, Exception? inner) : Exception(message, inner)
 {
-    public string Unit { get; } = unit;
-}
-
-/// <summary>systemd refused a request, with its D-Bus error name and sentence.</summary>
-public sealed class SystemdRefusedException(string errorName, string message) : Exception(message)
-{
-    public string ErrorName { get; } = errorName;
+    /// <summary>The D-Bus error name of the reply (see <see cref="SystemdBus"/>), or null when there was no reply.</summary>
+    public string? ErrorName { get; } = errorName;
 }

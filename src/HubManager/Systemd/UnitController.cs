@@ -1,19 +1,11 @@
-using Tmds.DBus.Protocol;
-
 namespace HubManager.Systemd;
-
-/// <summary>The jobs an operator can ask systemd to run on the unit.</summary>
-public enum UnitJob { Start, Stop, Restart }
-
-/// <summary>How a job ended: <c>done</c>, or systemd's job result and the unit's <c>Result</c>.</summary>
-public readonly record struct JobOutcome(bool Succeeded, string? Error);
 
 /// <summary>
 /// Starts, stops and restarts the managed unit over D-Bus and answers only when systemd has removed
 /// the job, so a status read right after is already up to date. Jobs are serialized: a start and a
 /// stop racing never interleave. Reads never take this lock.
 /// </summary>
-public sealed class UnitController(SystemdConnection systemd, UnitStatusCache status, string unit)
+public sealed class UnitController(SystemdManager systemd, UnitStatusCache status, string unit)
 {
     /// <summary>
     /// An upper bound on waiting for a job. systemd times jobs out itself (TimeoutStartSec= and friends);
@@ -28,11 +20,11 @@ public sealed class UnitController(SystemdConnection systemd, UnitStatusCache st
     /// <summary>Queues the job in <c>replace</c> mode and waits for it to finish.</summary>
     public async Task<JobOutcome> RunAsync(UnitJob job, CancellationToken cancellationToken)
     {
-        var (method, verb) = job switch
+        var verb = job switch
         {
-            UnitJob.Start => ("StartUnit", "start"),
-            UnitJob.Stop => ("StopUnit", "stop"),
-            _ => ("RestartUnit", "restart"),
+            UnitJob.Start => "start",
+            UnitJob.Stop => "stop",
+            _ => "restart",
         };
         await jobGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -44,10 +36,12 @@ public sealed class UnitController(SystemdConnection systemd, UnitStatusCache st
             JobRemoved removed;
             using (var watch = systemd.WatchJobs())
             {
-                var jobPath = await systemd.CallAsync(
-                    (ref MessageWriter w) => SystemdConnection.ManagerCall(ref w, method, "ss", unit, "replace"),
-                    (m, _) => m.GetBodyReader().ReadObjectPathAsString(),
-                    cancellationToken).ConfigureAwait(false);
+                var jobPath = await (job switch
+                {
+                    UnitJob.Start => systemd.StartUnitAsync(unit, "replace", cancellationToken),
+                    UnitJob.Stop => systemd.StopUnitAsync(unit, "replace", cancellationToken),
+                    _ => systemd.RestartUnitAsync(unit, "replace", cancellationToken),
+                }).ConfigureAwait(false);
                 try
                 {
                     removed = await watch.WaitAsync(jobPath, CancellationToken.None).WaitAsync(JobTimeout).ConfigureAwait(false);
@@ -77,9 +71,7 @@ public sealed class UnitController(SystemdConnection systemd, UnitStatusCache st
     {
         try
         {
-            await systemd.CallAsync(
-                (ref MessageWriter w) => SystemdConnection.ManagerCall(ref w, "ResetFailedUnit", "s", unit),
-                static (_, _) => true, cancellationToken).ConfigureAwait(false);
+            await systemd.ResetFailedUnitAsync(unit, cancellationToken).ConfigureAwait(false);
         }
         catch (UnitNotFoundException)
         {

@@ -7,8 +7,6 @@ namespace HubManager.Systemd;
 /// </summary>
 public static class UnitName
 {
-    const string UnitPathPrefix = "/org/freedesktop/systemd1/unit/";
-
     /// <summary>
     /// True for a plain (non-template) service name systemd accepts: at most 255 characters from
     /// <c>[A-Za-z0-9:_.\-@\\]</c>, a non-empty prefix, and the <c>.service</c> suffix.
@@ -36,7 +34,7 @@ public static class UnitName
     /// </summary>
     public static string ObjectPath(string unit)
     {
-        var builder = new StringBuilder(UnitPathPrefix, UnitPathPrefix.Length + unit.Length * 3);
+        var builder = new StringBuilder(SystemdBus.UnitPathPrefix, SystemdBus.UnitPathPrefix.Length + unit.Length * 3);
         var bytes = Encoding.UTF8.GetBytes(unit);
         for (var i = 0; i < bytes.Length; i++)
         {

@@ -30,29 +30,18 @@ public sealed record UnitStatus(
             ExecMainStartTimestamp == 0 ? null : DateTimeOffset.UnixEpoch.AddTicks((long)ExecMainStartTimestamp * 10),
             Result);
 
-        /// <summary>
-        /// Reads a <c>GetAll</c> reply (<c>a{sv}</c>), keeping the properties we report and skipping the
-        /// rest. A type other than the documented one is skipped too, rather than trusted.
-        /// </summary>
-        public void ReadGetAllReply(Message message)
+        /// <summary>Keeps a property of the documented type; any other type is skipped rather than trusted.</summary>
+        public void Apply(string name, VariantValue value)
         {
-            var reader = message.GetBodyReader();
-            var end = reader.ReadDictionaryStart();
-            while (reader.HasNext(end))
+            switch (name)
             {
-                reader.AlignStruct();
-                var name = reader.ReadString();
-                var value = reader.ReadVariantValue();
-                switch (name)
-                {
-                    case "LoadState" when value.Type == VariantValueType.String: LoadState = value.GetString(); break;
-                    case "ActiveState" when value.Type == VariantValueType.String: ActiveState = value.GetString(); break;
-                    case "SubState" when value.Type == VariantValueType.String: SubState = value.GetString(); break;
-                    case "Result" when value.Type == VariantValueType.String: Result = value.GetString(); break;
-                    case "MainPID" when value.Type == VariantValueType.UInt32: MainPid = value.GetUInt32(); break;
-                    case "NRestarts" when value.Type == VariantValueType.UInt32: NRestarts = value.GetUInt32(); break;
-                    case "ExecMainStartTimestamp" when value.Type == VariantValueType.UInt64: ExecMainStartTimestamp = value.GetUInt64(); break;
-                }
+                case "LoadState" when value.Type == VariantValueType.String: LoadState = value.GetString(); break;
+                case "ActiveState" when value.Type == VariantValueType.String: ActiveState = value.GetString(); break;
+                case "SubState" when value.Type == VariantValueType.String: SubState = value.GetString(); break;
+                case "Result" when value.Type == VariantValueType.String: Result = value.GetString(); break;
+                case "MainPID" when value.Type == VariantValueType.UInt32: MainPid = value.GetUInt32(); break;
+                case "NRestarts" when value.Type == VariantValueType.UInt32: NRestarts = value.GetUInt32(); break;
+                case "ExecMainStartTimestamp" when value.Type == VariantValueType.UInt64: ExecMainStartTimestamp = value.GetUInt64(); break;
             }
         }
     }

@@ -12,20 +12,18 @@ namespace HubManager.Systemd;
 /// </summary>
 public sealed class UnitStatusCache
 {
-    const string UnitInterface = "org.freedesktop.systemd1.Unit";
-    const string ServiceInterface = "org.freedesktop.systemd1.Service";
-
     /// <summary>
     /// The properties a reading needs, fetched one by one: <c>GetAll</c> of the Service interface makes systemd
     /// serialize some 250 properties (exec command lines, limits, credentials...) for the 3 we use.
     /// </summary>
     static readonly (string Interface, string Name)[] Properties =
     [
-        (UnitInterface, "LoadState"), (UnitInterface, "ActiveState"), (UnitInterface, "SubState"), (ServiceInterface, "Result"),
-        (ServiceInterface, "MainPID"), (ServiceInterface, "NRestarts"), (ServiceInterface, "ExecMainStartTimestamp"),
+        (SystemdBus.UnitInterface, "LoadState"), (SystemdBus.UnitInterface, "ActiveState"), (SystemdBus.UnitInterface, "SubState"),
+        (SystemdBus.ServiceInterface, "Result"), (SystemdBus.ServiceInterface, "MainPID"), (SystemdBus.ServiceInterface, "NRestarts"),
+        (SystemdBus.ServiceInterface, "ExecMainStartTimestamp"),
     ];
 
-    readonly SystemdConnection systemd;
+    readonly SystemdManager systemd;
     readonly Lock gate = new();
     long generation;
     Reading? latest;
@@ -35,7 +33,7 @@ public sealed class UnitStatusCache
         public bool Usable(long current) => Generation == current && !Fetch.IsFaulted && !Fetch.IsCanceled;
     }
 
-    public UnitStatusCache(SystemdConnection systemd)
+    public UnitStatusCache(SystemdManager systemd)
     {
         this.systemd = systemd;
         systemd.UnitChanged += Invalidate;
@@ -65,51 +63,22 @@ public sealed class UnitStatusCache
     async Task<UnitStatus> FetchAsync()
     {
         var builder = new UnitStatus.Builder();
-        // The replies are read on the connection's single reader, one after the other, and fill disjoint
-        // fields; sending every call before awaiting any makes the whole reading one round trip.
-        var calls = new Task[Properties.Length];
+        // Sending every call before awaiting any makes the whole reading one round trip; the values are
+        // applied in list order, so LoadState is known before a Service property's refusal is judged.
+        var calls = new Task<VariantValue>[Properties.Length];
         for (var i = 0; i < calls.Length; i++)
-        {
-            var (@interface, name) = Properties[i];
-            calls[i] = systemd.CallAsync(
-                (ref MessageWriter w) => UnitGet(ref w, @interface, name),
-                (m, _) => { Apply(builder, name, m.GetBodyReader().ReadVariantValue()); return true; },
-                CancellationToken.None);
-        }
+            calls[i] = systemd.GetUnitPropertyAsync(systemd.UnitPath, Properties[i].Interface, Properties[i].Name, CancellationToken.None);
         for (var i = 0; i < calls.Length; i++)
         {
             try
             {
-                await calls[i].ConfigureAwait(false);
+                builder.Apply(Properties[i].Name, await calls[i].ConfigureAwait(false));
             }
-            catch (SystemdRefusedException) when (Properties[i].Interface == ServiceInterface && builder.LoadState == "not-found")
+            catch (SystemdRefusedException) when (Properties[i].Interface == SystemdBus.ServiceInterface && builder.LoadState == "not-found")
             {
                 // A unit that does not exist lacks the Service interface; its Unit properties say enough.
             }
         }
         return builder.Build();
-    }
-
-    MessageBuffer UnitGet(ref MessageWriter writer, string @interface, string name)
-    {
-        writer.WriteMethodCallHeader("org.freedesktop.systemd1", systemd.UnitPath, "org.freedesktop.DBus.Properties", "Get", "ss");
-        writer.WriteString(@interface);
-        writer.WriteString(name);
-        return writer.CreateMessage();
-    }
-
-    /// <summary>Keeps a property of the documented type; any other type is skipped rather than trusted.</summary>
-    static void Apply(UnitStatus.Builder builder, string name, VariantValue value)
-    {
-        switch (name)
-        {
-            case "LoadState" when value.Type == VariantValueType.String: builder.LoadState = value.GetString(); break;
-            case "ActiveState" when value.Type == VariantValueType.String: builder.ActiveState = value.GetString(); break;
-            case "SubState" when value.Type == VariantValueType.String: builder.SubState = value.GetString(); break;
-            case "Result" when value.Type == VariantValueType.String: builder.Result = value.GetString(); break;
-            case "MainPID" when value.Type == VariantValueType.UInt32: builder.MainPid = value.GetUInt32(); break;
-            case "NRestarts" when value.Type == VariantValueType.UInt32: builder.NRestarts = value.GetUInt32(); break;
-            case "ExecMainStartTimestamp" when value.Type == VariantValueType.UInt64: builder.ExecMainStartTimestamp = value.GetUInt64(); break;
-        }
     }
 }
