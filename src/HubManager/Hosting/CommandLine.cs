@@ -1,8 +1,5 @@
 namespace HubManager.Hosting;
 
-/// <summary>What the binary is asked to do: run the daemon (the default), or install or uninstall itself.</summary>
-public enum Command { Run, Install, Uninstall }
-
 /// <summary>
 /// What the command line asks for before any host is built: a command, <c>--help</c>, <c>--version</c>,
 /// and which configuration file to read (<c>--config PATH</c>). Everything else is configuration.

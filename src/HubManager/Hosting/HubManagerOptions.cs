@@ -35,39 +35,45 @@ public sealed record HubManagerOptions
         return options;
     }
 
-    static HubManagerOptions Read(IConfiguration config) => new()
+    static HubManagerOptions Read(IConfiguration config)
     {
-        Listen = ParseListen(config["Listen"] ?? "127.0.0.1:3081"),
-        ApiToken = ParseToken(config["ApiToken"] ?? SystemdCredentials.Read("api-token")),
-        Unit = ParseUnit(config["Unit"] ?? "ai-hub.service"),
-        InstallDir = ParseAbsolutePath(config, "InstallDir", "/opt/backend-ai/hub"),
-        StateDir = ParseAbsolutePath(config, "StateDir", "/var/lib/hub-manager"),
-        Nas = new NasOptions
+        // The defaults live with each concern (NasOptions, NasLimits, UpdateOptions); only the keys and bounds are here.
+        var nas = new NasOptions();
+        var update = new UpdateOptions();
+        return new()
         {
-            Url = ParseOptionalUrl(config, "Nas:Url"),
-            PackagePath = config["Nas:PackagePath"] ?? "/api/raw/{version}/hub-{version}.tar.gz",
-            Auth = ParseChoice(config, "Nas:Auth", "filebrowser", "filebrowser", "basic", "none"),
-            Username = config["Nas:Username"],
-            Password = config["Nas:Password"],
-            PasswordFile = ParseOptionalAbsolutePath(config, "Nas:PasswordFile"),
-            Limits = new NasLimits
+            Listen = ParseListen(config["Listen"] ?? "127.0.0.1:3081"),
+            ApiToken = ParseToken(config["ApiToken"] ?? SystemdCredentials.Read("api-token")),
+            Unit = ParseUnit(config["Unit"] ?? "ai-hub.service"),
+            InstallDir = ParseAbsolutePath(config, "InstallDir", "/opt/backend-ai/hub"),
+            StateDir = ParseAbsolutePath(config, "StateDir", "/var/lib/hub-manager"),
+            Nas = new NasOptions
             {
-                ReadTimeout = TimeSpan.FromSeconds(ParseInt(config, "Nas:ReadTimeoutSeconds", 30, min: 1, max: 3600)),
-                ExchangeTimeout = TimeSpan.FromSeconds(ParseInt(config, "Nas:ExchangeTimeoutSeconds", 60, min: 1, max: 3600)),
-                MinBytesPerSecond = ParseLong(config, "Nas:MinBytesPerSecond", 1024, min: 0, max: 1L << 30),
-                RateWindow = TimeSpan.FromSeconds(ParseInt(config, "Nas:RateWindowSeconds", 60, min: 1, max: 3600)),
+                Url = ParseOptionalUrl(config, "Nas:Url"),
+                PackagePath = config["Nas:PackagePath"] ?? nas.PackagePath,
+                Auth = ParseChoice(config, "Nas:Auth", nas.Auth, "filebrowser", "basic", "none"),
+                Username = config["Nas:Username"],
+                Password = config["Nas:Password"],
+                PasswordFile = ParseOptionalAbsolutePath(config, "Nas:PasswordFile"),
+                Limits = new NasLimits
+                {
+                    ReadTimeout = ParseSeconds(config, "Nas:ReadTimeoutSeconds", nas.Limits.ReadTimeout, min: 1, max: 3600),
+                    ExchangeTimeout = ParseSeconds(config, "Nas:ExchangeTimeoutSeconds", nas.Limits.ExchangeTimeout, min: 1, max: 3600),
+                    MinBytesPerSecond = ParseLong(config, "Nas:MinBytesPerSecond", nas.Limits.MinBytesPerSecond, min: 0, max: 1L << 30),
+                    RateWindow = ParseSeconds(config, "Nas:RateWindowSeconds", nas.Limits.RateWindow, min: 1, max: 3600),
+                },
             },
-        },
-        Update = new UpdateOptions
-        {
-            HealthGraceSeconds = ParseInt(config, "Update:HealthGraceSeconds", 10, min: 0, max: 3600),
-            HealthUrl = ParseOptionalUrl(config, "Update:HealthUrl"),
-            KeepBackups = ParseInt(config, "Update:KeepBackups", 3, min: 1, max: 100),
-            RequireChecksum = ParseBool(config, "Update:RequireChecksum", false),
-            MaxEntries = ParseInt(config, "Update:MaxEntries", 200_000, min: 1, max: 100_000_000),
-            MaxExtractedBytes = ParseLong(config, "Update:MaxExtractedBytes", 8L << 30, min: 1, max: 1L << 50),
-        },
-    };
+            Update = new UpdateOptions
+            {
+                HealthGraceSeconds = ParseInt(config, "Update:HealthGraceSeconds", update.HealthGraceSeconds, min: 0, max: 3600),
+                HealthUrl = ParseOptionalUrl(config, "Update:HealthUrl"),
+                KeepBackups = ParseInt(config, "Update:KeepBackups", update.KeepBackups, min: 1, max: 100),
+                RequireChecksum = ParseBool(config, "Update:RequireChecksum", update.RequireChecksum),
+                MaxEntries = ParseInt(config, "Update:MaxEntries", update.MaxEntries, min: 1, max: 100_000_000),
+                MaxExtractedBytes = ParseLong(config, "Update:MaxExtractedBytes", update.MaxExtractedBytes, min: 1, max: 1L << 50),
+            },
+        };
+    }
 
     static IPEndPoint ParseListen(string value)
     {
@@ -142,6 +148,9 @@ public sealed record HubManagerOptions
     static int ParseInt(IConfiguration config, string key, int fallback, int min, int max) =>
         (int)ParseLong(config, key, fallback, min, max);
 
+    static TimeSpan ParseSeconds(IConfiguration config, string key, TimeSpan fallback, int min, int max) =>
+        TimeSpan.FromSeconds(ParseInt(config, key, (int)fallback.TotalSeconds, min, max));
+
     static string ParseChoice(IConfiguration config, string key, string fallback, params string[] choices)
     {
         var value = config[key] ?? fallback;
@@ -149,68 +158,4 @@ public sealed record HubManagerOptions
             throw new ConfigurationException(key, $"'{value}' is not one of: {string.Join(", ", choices)}");
         return value;
     }
-}
-
-/// <summary>Where release packages come from (used by the updater).</summary>
-public sealed record NasOptions
-{
-    public Uri? Url { get; init; }
-    public required string PackagePath { get; init; }
-    public required string Auth { get; init; }
-    public string? Username { get; init; }
-    public string? Password { get; init; }
-
-    /// <summary>A file holding the password (its first line), read at each login so that it can be rotated.</summary>
-    public string? PasswordFile { get; init; }
-
-    /// <summary>How long the NAS may take over each exchange.</summary>
-    public NasLimits Limits { get; init; } = new();
-
-    // The password must never reach a log line, even through a record's generated ToString.
-    public override string ToString() => $"NasOptions {{ Url = {Url}, PackagePath = {PackagePath}, Auth = {Auth}, Username = {Username}, PasswordFile = {PasswordFile}, Limits = {Limits} }}";
-}
-
-/// <summary>
-/// Time bounds on everything the NAS sends, so that a NAS that stalls or drips fails the update with a sentence
-/// instead of holding it (and every later update) for ever. The defaults suit a LAN NAS that may be busy.
-/// </summary>
-public sealed record NasLimits
-{
-    /// <summary>
-    /// The longest the NAS may go without sending: waiting for an answer's headers (each attempt; then it is
-    /// retried) or for any read of a body to bring data (a stalled package body is then resumed).
-    /// </summary>
-    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>A login or a checksum sidecar, retries included, must be over within this.</summary>
-    public TimeSpan ExchangeTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>The package must arrive at least this fast, averaged over <see cref="RateWindow"/> (0: no minimum).</summary>
-    public long MinBytesPerSecond { get; init; } = 1024;
-
-    /// <summary>The span over which <see cref="MinBytesPerSecond"/> is averaged, so that a short pause is no failure.</summary>
-    public TimeSpan RateWindow { get; init; } = TimeSpan.FromSeconds(60);
-}
-
-/// <summary>How an update proves the new release healthy and how many backups it keeps.</summary>
-public sealed record UpdateOptions
-{
-    public int HealthGraceSeconds { get; init; }
-    public Uri? HealthUrl { get; init; }
-    public int KeepBackups { get; init; }
-
-    /// <summary>When true, a package without a <c>.sha256</c> sidecar on the NAS is refused.</summary>
-    public bool RequireChecksum { get; init; }
-
-    /// <summary>A package with more tar entries than this is refused (a tar bomb of empty files).</summary>
-    public int MaxEntries { get; init; } = 200_000;
-
-    /// <summary>A package whose files add up to more bytes than this is refused (a gzip bomb).</summary>
-    public long MaxExtractedBytes { get; init; } = 8L << 30;
-}
-
-/// <summary>A configuration value that cannot be used; the message names the key.</summary>
-public sealed class ConfigurationException(string key, string problem) : Exception($"{key}: {problem}")
-{
-    public string Key { get; } = key;
 }
