@@ -7,9 +7,10 @@ namespace HubManager.Http;
 /// <summary>
 /// The writing side of one <c>/logs?follow=true</c> stream. Events go to the connection in slices of at most
 /// <see cref="LogsOutput.FlushThreshold"/> bytes, each flushed before the next, so that while a client is slow the
-/// server's buffers hold a slice, not a whole (up to 1 MiB) event. What a flush has handed to the connection is reported
-/// to the <see cref="JournalFollower"/> as sent. When the follower gives up on a client that fell behind, a flush stuck
-/// on that client returns, and <see cref="SayFellBehindAsync"/> ends the stream.
+/// server's buffers hold a slice, not a whole (up to 1 MiB) event. Events a flush has handed to the connection in full
+/// are reported to the <see cref="JournalFollower"/> as sent; one in flight still counts as pending, so that with large
+/// events the follower holds one at a time for a slow client, not that one and the next. When the follower gives up on
+/// a client that fell behind, a flush stuck on that client returns, and <see cref="SayFellBehindAsync"/> ends the stream.
 /// </summary>
 sealed class FollowResponse(HttpContext context, JournalFollower follower)
 {
@@ -19,28 +20,34 @@ sealed class FollowResponse(HttpContext context, JournalFollower follower)
     readonly PipeWriter body = context.Response.BodyWriter;
     /// <summary>The id of the last event written, which a client that fell behind resumes after.</summary>
     readonly ArrayBufferWriter<byte> lastId = new(256);
-    long unflushed;
+    /// <summary>Bytes of events written in full since the last flush.</summary>
+    long written;
 
     /// <summary>Wakes a flush stuck on the client when the follower gives up on it; dispose when the stream ends.</summary>
     public CancellationTokenRegistration WakeWhenFallenBehind() => follower.FellBehind.Register(body.CancelPendingFlush);
 
     public void WriteHeartbeat() => body.Write(FollowEvents.Heartbeat);
 
-    /// <summary>Writes one event from <see cref="JournalFollower.Events"/>; false once the client is gone or was given up on.</summary>
+    /// <summary>
+    /// Writes one event from <see cref="JournalFollower.Events"/>; false once the client is gone or was given up on. An event
+    /// is always written whole, so that the event saying the client fell behind does not land inside it.
+    /// </summary>
     public async ValueTask<bool> WriteAsync(byte[] rendered, CancellationToken token)
     {
+        var open = true;
         for (var offset = 0; offset < rendered.Length;)
         {
             var slice = Math.Min(rendered.Length - offset, LogsOutput.FlushThreshold);
             body.Write(rendered.AsSpan(offset, slice));
             offset += slice;
-            unflushed += slice;
-            if (body.UnflushedBytes >= LogsOutput.FlushThreshold && !await FlushAsync(token))
-                return false;
+            if (offset == rendered.Length)
+                written += rendered.Length;
+            if (open && body.UnflushedBytes >= LogsOutput.FlushThreshold)
+                open = await FlushAsync(token);
         }
         lastId.ResetWrittenCount();
         lastId.Write(FollowEvents.IdOf(rendered));
-        return true;
+        return open;
     }
 
     /// <summary>Hands what was written to the connection; false once the client is gone or was given up on.</summary>
@@ -49,8 +56,8 @@ sealed class FollowResponse(HttpContext context, JournalFollower follower)
         var flushed = await body.FlushAsync(token);
         if (flushed.IsCompleted || flushed.IsCanceled)
             return false;
-        follower.Sent(unflushed);
-        unflushed = 0;
+        follower.Sent(written);
+        written = 0;
         return true;
     }
 

@@ -99,7 +99,7 @@ public sealed class LogsEndpoint(HubManagerOptions options, JournalPool journals
             return;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var events = new FollowEvents(new ShortFormatter(TimeZoneInfo.Local), query.Json);
-        var follower = JournalFollower.Start(reader, events.Render, stop.Token);
+        var follower = JournalFollower.Start(reader, events, stop.Token);
         var stream = new FollowResponse(context, follower);
         try
         {

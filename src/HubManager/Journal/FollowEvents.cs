@@ -6,14 +6,15 @@ namespace HubManager.Journal;
 /// <summary>
 /// Renders entries as Server-Sent Events: <c>id: CURSOR</c>, then the entry's short text (or its JSON object) as
 /// <c>data:</c> lines, then a blank line. The cursor as event id lets a reconnecting client send it back as
-/// <c>Last-Event-ID</c>. Reuses its scratch buffer (let go after a large entry): one instance per follower thread.
+/// <c>Last-Event-ID</c>. Reuses its scratch buffers while entries come (<see cref="LetGo"/> when they stop): one
+/// instance per follower thread.
 /// </summary>
 public sealed class FollowEvents(ShortFormatter formatter, bool json)
 {
     /// <summary>An SSE comment: keeps proxies and idle-timeouts from closing a quiet stream.</summary>
     public static ReadOnlySpan<byte> Heartbeat => ": heartbeat\n\n"u8;
 
-    /// <summary>Scratch grown past this by one large entry is let go afterwards, not kept for the whole follow.</summary>
+    /// <summary>Scratch up to this size is kept by <see cref="LetGo"/>.</summary>
     const int KeptScratch = 64 * 1024;
 
     ArrayBufferWriter<byte> body = new(512);
@@ -56,9 +57,17 @@ public sealed class FollowEvents(ShortFormatter formatter, bool json)
             text = text[(end + 1)..];
         }
         Append(ref rest, "\n"u8);
-        if (body.Capacity > KeptScratch)
-            body = new ArrayBufferWriter<byte>(512);
         return frame;
+    }
+
+    /// <summary>Lets go of scratch that large entries grew (here and in the formatter): the follower is about to wait.</summary>
+    public void LetGo()
+    {
+        formatter.LetGo();
+        if (body.Capacity <= KeptScratch)
+            return;
+        body = new ArrayBufferWriter<byte>(512);
+        writer.Reset(body); // the writer would hold on to the large one
     }
 
     /// <summary>The event's id (its cursor): the first line of a frame from <see cref="Render"/>.</summary>

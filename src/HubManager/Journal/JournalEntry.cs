@@ -32,6 +32,9 @@ public sealed class JournalEntry
     /// <summary>The most the buffer holds: every shown field at its limit.</summary>
     const int Capacity = MessageLimit + (SourceRealtimeField - MessageField) * FieldLimit;
 
+    /// <summary>A buffer up to this size is kept by <see cref="LetGo"/>: ordinary entries fit.</summary>
+    const int KeptBuffer = 64 * 1024;
+
     readonly (int Offset, int Length)[] spans = new (int, int)[Prefixes.Length];
     byte[] buffer = new byte[4096];
     int used;
@@ -56,14 +59,19 @@ public sealed class JournalEntry
     public bool HasSourceRealtime => spans[SourceRealtimeField].Length >= 0;
     public ReadOnlySpan<byte> SourceRealtime => Get(SourceRealtimeField);
 
-    /// <summary>Forgets the previous entry's fields.</summary>
+    /// <summary>Forgets the previous entry's fields (keeping the buffer, however large, for the next).</summary>
     internal void Clear()
     {
-        // One huge entry must not pin its buffer for the rest of a long follow.
-        if (buffer.Length > 256 * 1024)
-            buffer = new byte[4096];
         used = 0;
         Array.Fill(spans, (0, -1));
+    }
+
+    /// <summary>Forgets the entry and lets go of a buffer that large entries grew: a follower about to wait calls this.</summary>
+    internal void LetGo()
+    {
+        Clear();
+        if (buffer.Length > KeptBuffer)
+            buffer = new byte[4096];
     }
 
     /// <summary>The copied field values; <see cref="Spans"/> index into them.</summary>

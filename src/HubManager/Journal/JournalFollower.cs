@@ -31,11 +31,11 @@ public sealed class JournalFollower
     readonly CancellationTokenSource fellBehind = new();
     readonly ManualResetEventSlim room = new();
     readonly JournalReader reader;
-    readonly Func<JournalReader, byte[]?> render;
+    readonly FollowEvents render;
     readonly CancellationToken token;
     long pending;
 
-    JournalFollower(JournalReader reader, Func<JournalReader, byte[]?> render, CancellationToken token) =>
+    JournalFollower(JournalReader reader, FollowEvents render, CancellationToken token) =>
         (this.reader, this.render, this.token) = (reader, render, token);
 
     /// <summary>Rendered events, oldest first; completes when the follower stops (faulted if the journal failed).</summary>
@@ -51,10 +51,10 @@ public sealed class JournalFollower
     public bool HasFallenBehind => fellBehind.IsCancellationRequested;
 
     /// <summary>
-    /// Starts following with <paramref name="reader"/> (taken over; positioned at the backlog's start).
-    /// <paramref name="render"/> runs on the follower thread and returns null for entries not to send.
+    /// Starts following with <paramref name="reader"/> (taken over; positioned at the backlog's start), rendering on
+    /// the follower thread with <paramref name="render"/>.
     /// </summary>
-    public static JournalFollower Start(JournalReader reader, Func<JournalReader, byte[]?> render, CancellationToken token)
+    public static JournalFollower Start(JournalReader reader, FollowEvents render, CancellationToken token)
     {
         var follower = new JournalFollower(reader, render, token);
         new Thread(follower.Run) { IsBackground = true, Name = ThreadName }.Start();
@@ -82,8 +82,11 @@ public sealed class JournalFollower
                     return;
                 }
                 if (!reader.TryRead(token))
+                {
+                    LetGo();
                     reader.Wait(WaitSlice);
-                else if (render(reader) is { } rendered)
+                }
+                else if (render.Render(reader) is { } rendered)
                 {
                     Interlocked.Add(ref pending, rendered.Length);
                     events.Writer.TryWrite(rendered);
@@ -106,6 +109,13 @@ public sealed class JournalFollower
         }
     }
 
+    /// <summary>Before the thread waits: the buffers large entries grew are not kept meanwhile (the events hold what the client needs).</summary>
+    void LetGo()
+    {
+        reader.Entry.LetGo();
+        render.LetGo();
+    }
+
     /// <summary>Blocks while <see cref="PendingLimit"/> bytes wait for the client; false if none were taken for <see cref="StallLimit"/>.</summary>
     bool WaitForRoom()
     {
@@ -116,6 +126,7 @@ public sealed class JournalFollower
             room.Reset();
             if (Interlocked.Read(ref pending) < PendingLimit)
                 return true;
+            LetGo();
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero || !room.Wait(left, token))
                 return false;

@@ -268,7 +268,7 @@ public sealed class JournalReader : IDisposable
         if (largest > LargeEntryMemory.LargeField)
         {
             readLargeEntries = true;
-            LargeEntryMemory.ReturnSoon();
+            LargeEntryMemory.Read((long)largest);
         }
         // journalctl skips entries it cannot read (e.g. corrupted, -EBADMSG) and so does /logs.
         return result == 0 && unit.Selects(seen);

@@ -55,8 +55,6 @@ public static class LogsOutput
                     flushAt = Written(json) + FlushThreshold;
                 }
             }
-            if (line.Capacity > FlushThreshold)
-                line = new ArrayBufferWriter<byte>(512);
         }
         json.WriteStringValueSegment(ReadOnlySpan<byte>.Empty, isFinalSegment: true);
         json.WriteEndObject();

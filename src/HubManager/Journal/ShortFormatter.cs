@@ -9,14 +9,15 @@ namespace HubManager.Journal;
 /// Continuation lines of a multi-line message are indented to the message column; a message that is not printable
 /// text becomes <c>[N blob data]</c>. The message's shown text (TABs expanded, continuation lines indented) is cut at
 /// <see cref="JournalEntry.MessageLimit"/> bytes: a 1 MiB message of TABs or newlines would otherwise print as 8 MiB or,
-/// indented, hundreds of MiB. Holds scratch buffers: one instance per reader, not thread-safe.
+/// indented, hundreds of MiB. Holds a scratch buffer (kept for the next entry, see <see cref="LetGo"/>): one instance
+/// per reader, not thread-safe.
 /// </summary>
 public sealed class ShortFormatter(TimeZoneInfo zone)
 {
     /// <summary>journalctl's PRINT_CHAR_THRESHOLD: a host, identifier or PID this long is not shown.</summary>
     const int LongField = 300;
 
-    /// <summary>Scratch grown past this by one large message is let go afterwards, not kept for a whole follow.</summary>
+    /// <summary>Scratch up to this size is kept by <see cref="LetGo"/>.</summary>
     const int KeptScratch = 64 * 1024;
 
     static readonly byte[][] Months =
@@ -45,10 +46,15 @@ public sealed class ShortFormatter(TimeZoneInfo zone)
             width += WriteBracketed(entry.SyslogPid, output);
         output.Write(": "u8);
 
-        message.ResetWrittenCount();
-        message.GetSpan(entry.Message.Length); // one allocation for a large message, not a doubling series
-        JournalText.StripTabAnsi(entry.Message, message, JournalEntry.MessageLimit);
-        var text = JournalText.CutAt(message.WrittenSpan, JournalEntry.MessageLimit);
+        var text = entry.Message;
+        // Most messages have nothing to strip (no ESC, TAB or CR) and are shown as they are, without a copy.
+        if (text.IndexOfAny((byte)0x1B, (byte)'\t', (byte)'\r') >= 0)
+        {
+            message.ResetWrittenCount();
+            message.GetSpan(text.Length); // one allocation for a large message, not a doubling series
+            JournalText.StripTabAnsi(text, message, JournalEntry.MessageLimit);
+            text = JournalText.CutAt(message.WrittenSpan, JournalEntry.MessageLimit);
+        }
         if (!JournalText.IsPrintable(text))
         {
             Encoding.ASCII.GetBytes(JournalText.BlobPlaceholder(text.Length), output);
@@ -56,9 +62,14 @@ public sealed class ShortFormatter(TimeZoneInfo zone)
         }
         else
             WriteMultiline(text, width + 2, output);
+        return true;
+    }
+
+    /// <summary>Lets go of scratch that large messages grew: a follower about to wait calls this.</summary>
+    public void LetGo()
+    {
         if (message.Capacity > KeptScratch)
             message = new();
-        return true;
     }
 
     /// <summary>The time as <c>%b %d %H:%M:%S</c> in the formatter's zone; returns the bytes written (15).</summary>

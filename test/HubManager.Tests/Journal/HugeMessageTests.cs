@@ -37,7 +37,7 @@ public class HugeMessageTests(HubSandbox sandbox)
         return text.Append(" END").ToString();
     }
 
-    /// <summary>One manager on <see cref="Unit"/>, whose only output is the huge message (logger's native journald protocol).</summary>
+    /// <summary>One manager on <see cref="Unit"/>, whose only output is the huge message.</summary>
     async Task<ManagerUnderTest> ManagerAsync()
     {
         sandbox.RequireRoot();
@@ -46,13 +46,9 @@ public class HugeMessageTests(HubSandbox sandbox)
         {
             if (manager is not null)
                 return manager;
-            var entry = Path.Combine(sandbox.Exchange, "huge.entry");
-            await File.WriteAllTextAsync(entry, $"MESSAGE={Message()}\nSYSLOG_IDENTIFIER=huge\nPRIORITY=6\n");
-            await sandbox.WriteUnitAsync(Unit, $"""
-                [Service]
-                Type=oneshot
-                ExecStart=/usr/bin/logger --journald={entry}
-                """);
+            var message = Path.Combine(sandbox.Exchange, "huge.message");
+            await File.WriteAllTextAsync(message, Message());
+            await sandbox.WriteNativeEntriesUnitAsync(Unit, "huge", count: 1, MessageBytes, message);
             await sandbox.SystemctlAsync("start", Unit);
             await EventuallyAsync(async () => (await sandbox.RunAsync("journalctl", "-u", Unit, "-q", "--no-pager", "-o", "cat", "-t", "huge")).Stdout.Length > MessageBytes,
                 "the huge message in the journal");
