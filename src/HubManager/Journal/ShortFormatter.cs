@@ -103,7 +103,7 @@ public sealed class ShortFormatter(TimeZoneInfo zone)
             output.Write("\n"u8);
             return;
         }
-        output.GetSpan(text.Length + 1);
+        output.GetSpan(text.Length + 1); // one allocation for a large message, not a doubling series
         var left = JournalEntry.MessageLimit;
         for (var line = 0; !text.IsEmpty && left > 0; line++)
         {
