@@ -1,4 +1,3 @@
-using System.Buffers;
 using HubManager.Hosting;
 using HubManager.Journal;
 
@@ -89,8 +88,9 @@ public sealed class LogsEndpoint(HubManagerOptions options, JournalPool journals
     }
 
     /// <summary>
-    /// Opens the journal, then streams events until the client leaves or the manager stops, flushing as soon as no further event is ready
-    /// (so none waits in a buffer), with a heartbeat comment every 15 s. Returns only after the follower thread has
+    /// Opens the journal, then streams events until the client leaves, falls behind or the manager stops, flushing as
+    /// soon as no further event is ready (so none waits in a buffer), with a heartbeat comment every 15 s; a client that
+    /// fell behind is told so at the end (<see cref="FollowResponse"/>). Returns only after the follower thread has
     /// exited and closed its journal handle.
     /// </summary>
     async Task FollowAsync(HttpContext context, JournalQuery query)
@@ -99,40 +99,47 @@ public sealed class LogsEndpoint(HubManagerOptions options, JournalPool journals
             return;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var events = new FollowEvents(new ShortFormatter(TimeZoneInfo.Local), query.Json);
-        var follower = JournalFollower.Start(reader, events.Render, stop.Token);
-        var response = context.Response;
-        var body = response.BodyWriter;
+        var follower = JournalFollower.Start(reader, events, stop.Token);
+        var stream = new FollowResponse(context, follower);
         try
         {
+            using var wake = stream.WakeWhenFallenBehind();
+            var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no"; // tells a reverse proxy (nginx) not to buffer the stream
             await response.StartAsync(stop.Token);
-            await body.FlushAsync(stop.Token); // the client sees the stream open now, not with the first event
+            await response.BodyWriter.FlushAsync(stop.Token); // the client sees the stream open now, not with the first event
             if (HttpMethods.IsHead(context.Request.Method))
                 return; // the headers are the whole answer: no body would ever be sent
             using var heartbeat = new PeriodicTimer(HeartbeatInterval);
             var beat = heartbeat.WaitForNextTickAsync(stop.Token).AsTask();
             Task<bool>? ready = null;
-            while (true)
+            var open = true;
+            while (open)
             {
                 ready ??= follower.Events.WaitToReadAsync(stop.Token).AsTask();
                 if (await Task.WhenAny(ready, beat) == beat)
                 {
                     await beat;
-                    body.Write(FollowEvents.Heartbeat);
+                    stream.WriteHeartbeat();
                     beat = heartbeat.WaitForNextTickAsync(stop.Token).AsTask();
                 }
-                else if (!await ready)
+                else if (!await ready || follower.HasFallenBehind)
                     break; // the follower stopped on its own
                 else
                 {
                     ready = null;
-                    while (body.UnflushedBytes < LogsOutput.FlushThreshold && follower.Events.TryRead(out var rendered))
-                        body.Write(rendered);
+                    while (open && follower.Events.TryRead(out var rendered))
+                        open = await stream.WriteAsync(rendered, stop.Token);
                 }
-                if ((await body.FlushAsync(stop.Token)).IsCompleted)
-                    break;
+                open = open && await stream.FlushAsync(stop.Token);
+            }
+            if (follower.HasFallenBehind)
+            {
+                logger.LogWarning("GET /logs follow: a client took nothing for {Seconds} s while {Limit} KiB waited for it; its stream ends",
+                    JournalFollower.StallLimit.TotalSeconds, JournalFollower.PendingLimit / 1024);
+                await stream.SayFellBehindAsync();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

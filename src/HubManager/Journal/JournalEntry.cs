@@ -3,10 +3,21 @@ namespace HubManager.Journal;
 /// <summary>
 /// The fields of the current entry that <c>/logs</c> shows, copied out of sd-journal (whose pointers die with the
 /// next call) into one reusable buffer, so reading thousands of entries allocates nothing per entry.
-/// A field repeated in an entry keeps its last value, as journalctl's <c>parse_fieldv</c> does.
+/// A field repeated in an entry keeps its last value, as journalctl's <c>parse_fieldv</c> does. Values are cut
+/// (at a character boundary): the message at <see cref="MessageLimit"/>, the other fields at <see cref="FieldLimit"/>,
+/// so the buffer never holds more than <see cref="Capacity"/> bytes, whatever the journal holds.
 /// </summary>
 public sealed class JournalEntry
 {
+    /// <summary>A message is cut at this many bytes (journalctl would show it whole).</summary>
+    public const int MessageLimit = 1024 * 1024;
+
+    /// <summary>
+    /// The other fields are cut at this many bytes: text shows none longer than 300 bytes, and PIDs, priority and
+    /// timestamps are numbers, so only a JSON <c>identifier</c> over 1 KiB is ever shortened.
+    /// </summary>
+    public const int FieldLimit = 1024;
+
     /// <summary>The fields read; the order is the index into <see cref="spans"/>.</summary>
     static readonly byte[][] Prefixes =
     [
@@ -17,6 +28,12 @@ public sealed class JournalEntry
 
     const int MessageField = 0, PidField = 1, SyslogPidField = 2, CommField = 3, IdentifierField = 4,
         HostnameField = 5, PriorityField = 6, SourceRealtimeField = 7;
+
+    /// <summary>The most the buffer holds: every shown field at its limit.</summary>
+    const int Capacity = MessageLimit + (SourceRealtimeField - MessageField) * FieldLimit;
+
+    /// <summary>A buffer up to this size is kept by <see cref="LetGo"/>: ordinary entries fit.</summary>
+    const int KeptBuffer = 64 * 1024;
 
     readonly (int Offset, int Length)[] spans = new (int, int)[Prefixes.Length];
     byte[] buffer = new byte[4096];
@@ -42,14 +59,19 @@ public sealed class JournalEntry
     public bool HasSourceRealtime => spans[SourceRealtimeField].Length >= 0;
     public ReadOnlySpan<byte> SourceRealtime => Get(SourceRealtimeField);
 
-    /// <summary>Forgets the previous entry's fields.</summary>
+    /// <summary>Forgets the previous entry's fields (keeping the buffer, however large, for the next).</summary>
     internal void Clear()
     {
-        // One huge entry must not pin its buffer for the rest of a long follow.
-        if (buffer.Length > 256 * 1024)
-            buffer = new byte[4096];
         used = 0;
         Array.Fill(spans, (0, -1));
+    }
+
+    /// <summary>Forgets the entry and lets go of a buffer that large entries grew: a follower about to wait calls this.</summary>
+    internal void LetGo()
+    {
+        Clear();
+        if (buffer.Length > KeptBuffer)
+            buffer = new byte[4096];
     }
 
     /// <summary>The copied field values; <see cref="Spans"/> index into them.</summary>
@@ -70,18 +92,42 @@ public sealed class JournalEntry
         Realtime = realtime;
     }
 
-    /// <summary>Keeps <paramref name="data"/> (<c>FIELD=value</c>) if it is one of the shown fields.</summary>
+    /// <summary>Keeps <paramref name="data"/> (<c>FIELD=value</c>), cut at its limit, if it is one of the shown fields.</summary>
     internal void Offer(ReadOnlySpan<byte> data)
     {
         var field = Candidate(data);
         if (field < 0 || !data.StartsWith(Prefixes[field]))
             return;
-        var value = data[Prefixes[field].Length..];
+        var value = JournalText.CutAt(data[Prefixes[field].Length..], field == MessageField ? MessageLimit : FieldLimit);
         if (buffer.Length - used < value.Length)
-            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + value.Length));
+        {
+            // A field repeated many times would otherwise pile up its earlier values.
+            spans[field] = (0, -1);
+            if (used + value.Length > Capacity)
+                Compact();
+            if (buffer.Length - used < value.Length)
+                Array.Resize(ref buffer, Math.Min(Capacity, Math.Max(buffer.Length, used + value.Length) * 2));
+        }
         value.CopyTo(buffer.AsSpan(used));
         spans[field] = (used, value.Length);
         used += value.Length;
+    }
+
+    /// <summary>Copies the values still in use to the front of a new buffer, dropping replaced ones (rare: repeated fields).</summary>
+    void Compact()
+    {
+        var compacted = new byte[buffer.Length];
+        var kept = 0;
+        for (var i = 0; i < spans.Length; i++)
+        {
+            var (offset, length) = spans[i];
+            if (length < 0)
+                continue;
+            buffer.AsSpan(offset, length).CopyTo(compacted.AsSpan(kept));
+            spans[i] = (kept, length);
+            kept += length;
+        }
+        (buffer, used) = (compacted, kept);
     }
 
     /// <summary>

@@ -4,27 +4,38 @@ namespace HubManager.Journal;
 
 /// <summary>
 /// One follower's reading side. A dedicated thread owns the <see cref="JournalReader"/> (handles are not
-/// thread-safe, and sd_journal_wait blocks), renders every entry into a ready-to-send event and passes it through
-/// a small bounded channel, so a slow client slows the reader down instead of piling events up in memory.
-/// Cancelling the token stops the thread within <see cref="WaitSlice"/>; it then closes the handle and
-/// completes <see cref="Completion"/>, after which nothing of the follower is left.
+/// thread-safe, and sd_journal_wait blocks) and renders every entry into a ready-to-send event for the response.
+/// Events are bounded in bytes, not in number: at most <see cref="PendingLimit"/> bytes (plus the one event that
+/// crosses it) are rendered and not yet taken by the client (<see cref="Sent"/>). At the limit the thread waits, so
+/// a slow client slows the reader down; a client that takes nothing for <see cref="StallLimit"/> has fallen behind:
+/// the thread stops reading (<see cref="HasFallenBehind"/>, <see cref="FellBehind"/>), and the response tells the
+/// client so and ends. Cancelling the token stops the thread within <see cref="WaitSlice"/>. Either way the thread
+/// then closes the handle and completes <see cref="Completion"/>, after which nothing of the follower is left.
 /// </summary>
 public sealed class JournalFollower
 {
     /// <summary>The longest sd_journal_wait: how long a cancelled follower may take to notice.</summary>
     public static readonly TimeSpan WaitSlice = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Bytes of events a follower holds for its client at most (one larger event is let through alone).</summary>
+    public const int PendingLimit = 1024 * 1024;
+
+    /// <summary>How long a client may leave <see cref="PendingLimit"/> bytes untaken before it counts as fallen behind.</summary>
+    public static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(5);
+
     /// <summary>The name of follower threads (at most 15 characters, the Linux limit).</summary>
     public const string ThreadName = "journal-follow";
 
-    readonly Channel<byte[]> events = Channel.CreateBounded<byte[]>(
-        new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    readonly Channel<byte[]> events = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly CancellationTokenSource fellBehind = new();
+    readonly ManualResetEventSlim room = new();
     readonly JournalReader reader;
-    readonly Func<JournalReader, byte[]?> render;
+    readonly FollowEvents render;
     readonly CancellationToken token;
+    long pending;
 
-    JournalFollower(JournalReader reader, Func<JournalReader, byte[]?> render, CancellationToken token) =>
+    JournalFollower(JournalReader reader, FollowEvents render, CancellationToken token) =>
         (this.reader, this.render, this.token) = (reader, render, token);
 
     /// <summary>Rendered events, oldest first; completes when the follower stops (faulted if the journal failed).</summary>
@@ -33,15 +44,30 @@ public sealed class JournalFollower
     /// <summary>Completes once the thread has exited and the journal handle is closed.</summary>
     public Task Completion => completion.Task;
 
+    /// <summary>Cancelled when the client falls behind, so that a response stuck writing to it can wake up.</summary>
+    public CancellationToken FellBehind => fellBehind.Token;
+
+    /// <summary>Whether the follower stopped because its client fell behind.</summary>
+    public bool HasFallenBehind => fellBehind.IsCancellationRequested;
+
     /// <summary>
-    /// Starts following with <paramref name="reader"/> (taken over; positioned at the backlog's start).
-    /// <paramref name="render"/> runs on the follower thread and returns null for entries not to send.
+    /// Starts following with <paramref name="reader"/> (taken over; positioned at the backlog's start), rendering on
+    /// the follower thread with <paramref name="render"/>.
     /// </summary>
-    public static JournalFollower Start(JournalReader reader, Func<JournalReader, byte[]?> render, CancellationToken token)
+    public static JournalFollower Start(JournalReader reader, FollowEvents render, CancellationToken token)
     {
         var follower = new JournalFollower(reader, render, token);
         new Thread(follower.Run) { IsBackground = true, Name = ThreadName }.Start();
         return follower;
+    }
+
+    /// <summary>The client has taken <paramref name="bytes"/> of the events read from <see cref="Events"/>: room for as many more.</summary>
+    public void Sent(long bytes)
+    {
+        if (bytes == 0)
+            return;
+        Interlocked.Add(ref pending, -bytes);
+        room.Set();
     }
 
     void Run()
@@ -50,12 +76,21 @@ public sealed class JournalFollower
         {
             while (!token.IsCancellationRequested)
             {
-                while (reader.TryRead(token))
+                if (!WaitForRoom())
                 {
-                    if (render(reader) is { } rendered && !Send(rendered))
-                        return;
+                    fellBehind.Cancel();
+                    return;
                 }
-                reader.Wait(WaitSlice);
+                if (!reader.TryRead(token))
+                {
+                    LetGo();
+                    reader.Wait(WaitSlice);
+                }
+                else if (render.Render(reader) is { } rendered)
+                {
+                    Interlocked.Add(ref pending, rendered.Length);
+                    events.Writer.TryWrite(rendered);
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -74,14 +109,28 @@ public sealed class JournalFollower
         }
     }
 
-    /// <summary>Queues one event, blocking this thread while the channel is full; false once nobody reads any more.</summary>
-    bool Send(byte[] rendered)
+    /// <summary>Before the thread waits: the buffers large entries grew are not kept meanwhile (the events hold what the client needs).</summary>
+    void LetGo()
     {
-        while (!events.Writer.TryWrite(rendered))
+        reader.Entry.LetGo();
+        render.LetGo();
+    }
+
+    /// <summary>Blocks while <see cref="PendingLimit"/> bytes wait for the client; false if none were taken for <see cref="StallLimit"/>.</summary>
+    bool WaitForRoom()
+    {
+        var deadline = DateTime.UtcNow + StallLimit;
+        while (true)
         {
-            if (!events.Writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult())
+            // Reset before looking, so that a Sent in between is not missed.
+            room.Reset();
+            if (Interlocked.Read(ref pending) < PendingLimit)
+                return true;
+            LetGo();
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !room.Wait(left, token))
                 return false;
+            deadline = DateTime.UtcNow + StallLimit;
         }
-        return true;
     }
 }

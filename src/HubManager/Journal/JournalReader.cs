@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace HubManager.Journal;
 
@@ -10,20 +11,29 @@ namespace HubManager.Journal;
 /// back from the tail (an <see cref="EntryWindow"/>), so they are not searched for a second time going forwards,
 /// and reading ends with them. Owns the handle (or, opened from a <see cref="JournalPool"/>, gives it back when
 /// disposed); used by one thread at a time.
+/// <para>
+/// libsystemd hands every field over whole, however large (journald takes fields of up to 768 MiB through its
+/// native protocol): sd_journal_set_data_threshold is only a hint, and libsystemd 252 unpacks a compressed field
+/// whole into a buffer of the journal file that lives as long as the handle. The reader copies at most
+/// <see cref="JournalEntry.MessageLimit"/> of a field, and after an entry with a field larger than that it moves to
+/// a fresh handle at the same entry, so the unpacked field is freed at once instead of staying with a pooled or
+/// following handle.
+/// </para>
 /// </summary>
 public sealed class JournalReader : IDisposable
 {
-    /// <summary>
-    /// Fields are cut at this size (sd_journal_set_data_threshold) so that one giant entry cannot exhaust memory;
-    /// journalctl would print such a field whole. journald's own line limit (LineMax) is far below it.
-    /// </summary>
-    public const int FieldLimit = 1024 * 1024;
-
     const int EINVAL = 22;
 
-    readonly JournalHandle handle;
-    readonly JournalHandle.Lease lease;
-    readonly nint journal;
+    /// <summary>
+    /// Held while an entry is loaded, by one reader at a time in the whole process: a load may make libsystemd unpack a
+    /// field whole (a 16 MB message: 16 MB, until <see cref="MoveToFreshHandle"/> frees it, still under the lock), and
+    /// all followers wake at once for a new entry. An ordinary load takes a microsecond or two.
+    /// </summary>
+    static readonly Lock Loading = new();
+
+    JournalHandle handle;
+    JournalHandle.Lease lease;
+    nint journal;
     readonly JournalPool? pool;
     readonly UnitMatch unit;
     readonly JournalQuery query;
@@ -32,6 +42,7 @@ public sealed class JournalReader : IDisposable
     EntryWindow? window;
     bool onUnreadEntry;
     bool pastUntil;
+    bool readLargeEntries;
     bool disposed;
 
     JournalReader(JournalHandle handle, JournalPool? pool, UnitMatch unit, JournalQuery query)
@@ -60,11 +71,7 @@ public sealed class JournalReader : IDisposable
         var reader = new JournalReader(handle, pool, UnitMatch.For(unit), query);
         try
         {
-            var journal = reader.journal;
-            SdJournal.Check(SdJournal.SetDataThreshold(journal, FieldLimit), "sd_journal_set_data_threshold");
-            reader.unit.AddTo(journal);
-            if (query.Priorities is var (from, to))
-                UnitMatch.AddPriorities(journal, from, to);
+            reader.AddMatches();
             if (query.Cursor is { } start)
                 reader.StartAtCursor(start, query.AfterCursor);
             else
@@ -135,6 +142,8 @@ public sealed class JournalReader : IDisposable
             handle.Dispose();
         else
             pool.Return(handle);
+        if (readLargeEntries)
+            LargeEntryMemory.ReturnSoon();
     }
 
     /// <summary>
@@ -197,6 +206,36 @@ public sealed class JournalReader : IDisposable
         onUnreadEntry = !(after && SdJournal.Check(SdJournal.TestCursor(journal, start), "sd_journal_test_cursor") > 0);
     }
 
+    /// <summary>Selects the unit's entries (and the query's priorities) on the current handle.</summary>
+    void AddMatches()
+    {
+        // What journalctl sets; libsystemd 252 still hands over larger fields whole (see the class remarks).
+        SdJournal.Check(SdJournal.SetDataThreshold(journal, JournalEntry.MessageLimit), "sd_journal_set_data_threshold");
+        unit.AddTo(journal);
+        if (query.Priorities is var (from, to))
+            UnitMatch.AddPriorities(journal, from, to);
+    }
+
+    /// <summary>
+    /// Closes the current handle, which holds a large unpacked field, and continues on a fresh one (from the pool, or
+    /// opened like it) placed on the same entry. Rare (only entries with a field over the limit), so it may allocate.
+    /// </summary>
+    void MoveToFreshHandle()
+    {
+        var at = Encoding.UTF8.GetString(JournalCursor());
+        var fresh = pool?.Rent() ?? handle.OpenAnother();
+        lease.Dispose();
+        handle.Dispose();
+        (handle, lease) = (fresh, fresh.Use());
+        journal = lease.Journal;
+        AddMatches();
+        SdJournal.Check(SdJournal.SeekCursor(journal, at), "sd_journal_seek_cursor");
+        // sd-journal places the reader on the entry with the next step, in either direction; from there the walk goes on.
+        // If the entry was vacuumed meanwhile, the step lands on the one after it, which is then still to be read.
+        if (SdJournal.Check(SdJournal.Next(journal), "sd_journal_next") > 0)
+            onUnreadEntry = SdJournal.Check(SdJournal.TestCursor(journal, at), "sd_journal_test_cursor") == 0;
+    }
+
     bool Passes() =>
         !(Entry.Realtime < query.SinceUsec) && (query.Grep is not { } grep || (Entry.HasMessage && Entry.Message.IndexOf(grep) >= 0));
 
@@ -210,13 +249,26 @@ public sealed class JournalReader : IDisposable
         if (SdJournal.GetRealtime(journal, out var realtime) < 0)
             return false;
         Entry.Realtime = realtime;
-        SdJournal.RestartData(journal);
         int result, seen = 0;
-        while ((result = SdJournal.EnumerateData(journal, out var data, out var length)) > 0)
+        nuint largest = 0;
+        lock (Loading)
         {
-            var field = new ReadOnlySpan<byte>(data, checked((int)length));
-            Entry.Offer(field);
-            seen |= unit.Observe(field);
+            SdJournal.RestartData(journal);
+            while ((result = SdJournal.EnumerateData(journal, out var data, out var length)) > 0)
+            {
+                largest = Math.Max(largest, length);
+                // A view, not a copy: the entry copies what it keeps, cut at its limits.
+                var field = new ReadOnlySpan<byte>(data, (int)Math.Min(length, int.MaxValue));
+                Entry.Offer(field);
+                seen |= unit.Observe(field);
+            }
+            if (largest > JournalEntry.MessageLimit)
+                MoveToFreshHandle();
+        }
+        if (largest > LargeEntryMemory.LargeField)
+        {
+            readLargeEntries = true;
+            LargeEntryMemory.Read((long)largest);
         }
         // journalctl skips entries it cannot read (e.g. corrupted, -EBADMSG) and so does /logs.
         return result == 0 && unit.Selects(seen);

@@ -16,14 +16,15 @@ public static class JournalText
     /// <summary>
     /// Writes <paramref name="input"/> with TABs as 8 spaces, ANSI colour (ESC [ … m) and OSC (ESC ] … BEL)
     /// sequences removed, and carriage returns dropped at the end and before a newline.
-    /// Truncated or foreign sequences are left as they are.
+    /// Truncated or foreign sequences are left as they are. Stops once <paramref name="limit"/> bytes are written (TABs
+    /// alone would make 8 MiB of a 1 MiB message); the output may then end inside a character.
     /// </summary>
-    public static void StripTabAnsi(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
+    public static void StripTabAnsi(ReadOnlySpan<byte> input, ArrayBufferWriter<byte> output, int limit)
     {
         var state = StripState.Other;
         int begin = 0, carriageReturns = 0;
         // One step past the end, so that a sequence cut off by the end of the message is put back.
-        for (var i = 0; i <= input.Length; i++)
+        for (var i = 0; i <= input.Length && output.WrittenCount < limit; i++)
         {
             var atEnd = i == input.Length;
             var c = atEnd ? (byte)0 : input[i];
@@ -120,6 +121,21 @@ public static class JournalText
             text = text[length..];
         }
         return true;
+    }
+
+    /// <summary>
+    /// The longest start of <paramref name="text"/> of at most <paramref name="limit"/> bytes that does not end inside a
+    /// UTF-8 character: a cut there keeps valid text valid. Text that is not UTF-8 is cut at <paramref name="limit"/>.
+    /// </summary>
+    public static ReadOnlySpan<byte> CutAt(ReadOnlySpan<byte> text, int limit)
+    {
+        if (text.Length <= limit)
+            return text;
+        // Continuation bytes (10xxxxxx) at the cut belong to a character that started before it: cut before that.
+        var end = limit;
+        while (end > 0 && limit - end < 3 && (text[end] & 0xC0) == 0x80)
+            end--;
+        return text[..((text[end] & 0xC0) == 0x80 ? limit : end)];
     }
 
     /// <summary>journalctl's stand-in for a message that is not printable: <c>[N blob data]</c> with <see cref="FormatBytes"/>.</summary>

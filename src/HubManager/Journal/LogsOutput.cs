@@ -9,12 +9,19 @@ namespace HubManager.Journal;
 
 /// <summary>
 /// The bodies of <c>GET /logs</c>, streamed straight from the reader into the response: memory stays bounded by
-/// <see cref="FlushThreshold"/> whether 10 or 10000 entries are asked for. Also renders follow events.
+/// <see cref="FlushThreshold"/> whether 10 or 10000 entries are asked for, and one entry's text (up to a MiB) goes
+/// out in <see cref="SegmentBytes"/> pieces. Also renders follow events.
 /// </summary>
 public static class LogsOutput
 {
     /// <summary>Pending output that triggers a flush to the client.</summary>
     public const int FlushThreshold = 32 * 1024;
+
+    /// <summary>
+    /// Text is handed to the JSON writer at most this much at a time: escaping a piece needs a scratch buffer of up
+    /// to six times its size, which for a whole 1 MiB message would be rented from (and kept by) the shared array pool.
+    /// </summary>
+    const int SegmentBytes = 4 * 1024;
 
     /// <summary>
     /// Log text keeps its non-ASCII characters readable instead of <c>\uXXXX</c>: the body is application/json
@@ -31,14 +38,23 @@ public static class LogsOutput
         json.WriteNumber("lines", lines);
         json.WritePropertyName("logs");
         var line = new ArrayBufferWriter<byte>(512);
+        long flushAt = FlushThreshold;
         for (var read = 0; read < lines && reader.TryRead(token); read++)
         {
             line.ResetWrittenCount();
             // One JSON string written in pieces: the text of all entries never exists in memory at once.
-            if (formatter.TryFormat(reader.Entry, line))
-                json.WriteStringValueSegment(line.WrittenSpan, isFinalSegment: false);
-            if (json.BytesPending >= FlushThreshold && !await FlushAsync(json, pipe, token))
-                return;
+            if (!formatter.TryFormat(reader.Entry, line))
+                continue;
+            for (var text = line.WrittenMemory; !text.IsEmpty;)
+            {
+                text = text[WriteSegment(json, text.Span)..];
+                if (Written(json) >= flushAt)
+                {
+                    if (!await FlushAsync(json, pipe, token))
+                        return;
+                    flushAt = Written(json) + FlushThreshold;
+                }
+            }
         }
         json.WriteStringValueSegment(ReadOnlySpan<byte>.Empty, isFinalSegment: true);
         json.WriteEndObject();
@@ -53,11 +69,21 @@ public static class LogsOutput
         json.WriteString("service", service);
         json.WriteNumber("lines", lines);
         json.WriteStartArray("entries");
+        long flushAt = FlushThreshold;
         for (var read = 0; read < lines && reader.TryRead(token); read++)
         {
-            TryWriteEntry(json, reader);
-            if (json.BytesPending >= FlushThreshold && !await FlushAsync(json, pipe, token))
-                return;
+            if (!TryStartEntry(json, reader))
+                continue;
+            for (var next = 0; next >= 0;)
+            {
+                next = WriteMessagePiece(json, reader.Entry, next);
+                if (Written(json) >= flushAt)
+                {
+                    if (!await FlushAsync(json, pipe, token))
+                        return;
+                    flushAt = Written(json) + FlushThreshold;
+                }
+            }
         }
         json.WriteEndArray();
         json.WriteEndObject();
@@ -71,6 +97,16 @@ public static class LogsOutput
     /// text, or journalctl's <c>[N blob data]</c> when it is not valid UTF-8.
     /// </summary>
     public static bool TryWriteEntry(Utf8JsonWriter json, JournalReader reader)
+    {
+        if (!TryStartEntry(json, reader))
+            return false;
+        for (var next = 0; next >= 0;)
+            next = WriteMessagePiece(json, reader.Entry, next);
+        return true;
+    }
+
+    /// <summary>The entry object of <see cref="TryWriteEntry"/> up to the name of <c>message</c>; false (nothing written) for an entry without MESSAGE.</summary>
+    static bool TryStartEntry(Utf8JsonWriter json, JournalReader reader)
     {
         var entry = reader.Entry;
         if (!entry.HasMessage)
@@ -95,13 +131,41 @@ public static class LogsOutput
             json.WriteNumber("pid"u8, number);
         else
             json.WriteNull("pid"u8);
-        if (Utf8.IsValid(entry.Message))
-            json.WriteString("message"u8, entry.Message);
-        else
-            json.WriteString("message"u8, JournalText.BlobPlaceholder(entry.Message.Length));
-        json.WriteEndObject();
+        json.WritePropertyName("message"u8);
         return true;
     }
+
+    /// <summary>
+    /// Writes the piece of the entry's message that starts at byte <paramref name="from"/> (0 first), so that a large
+    /// message can be flushed piece by piece; returns where the next piece starts, or -1 once the message and the entry
+    /// object are closed. A message that is not UTF-8 is written at once, as journalctl's <c>[N blob data]</c>.
+    /// </summary>
+    static int WriteMessagePiece(Utf8JsonWriter json, JournalEntry entry, int from)
+    {
+        var message = entry.Message;
+        if (from == 0 && !Utf8.IsValid(message))
+            json.WriteStringValue(JournalText.BlobPlaceholder(message.Length));
+        else if (from < message.Length)
+            return from + WriteSegment(json, message[from..]);
+        else
+            json.WriteStringValueSegment(ReadOnlySpan<byte>.Empty, isFinalSegment: true);
+        json.WriteEndObject();
+        return -1;
+    }
+
+    /// <summary>Writes the start of <paramref name="text"/> (valid UTF-8) as one piece of a JSON string; returns the bytes taken.</summary>
+    static int WriteSegment(Utf8JsonWriter json, ReadOnlySpan<byte> text)
+    {
+        var piece = JournalText.CutAt(text, SegmentBytes);
+        json.WriteStringValueSegment(piece, isFinalSegment: false);
+        return piece.Length;
+    }
+
+    /// <summary>
+    /// The bytes written so far, handed to the pipe or not. BytesPending alone says little: the writer hands its bytes
+    /// to the pipe whenever it needs new memory, so with a pipe of 4 KiB blocks it never reaches <see cref="FlushThreshold"/>.
+    /// </summary>
+    static long Written(Utf8JsonWriter json) => json.BytesCommitted + json.BytesPending;
 
     /// <summary>Hands pending output to the client; false once the client is gone.</summary>
     static async ValueTask<bool> FlushAsync(Utf8JsonWriter json, PipeWriter pipe, CancellationToken token)

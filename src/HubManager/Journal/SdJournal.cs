@@ -101,6 +101,9 @@ internal static unsafe partial class SdJournal
 /// </summary>
 public sealed class JournalHandle : SafeHandle
 {
+    /// <summary>Opens the same journal again (the local one, or the same directory).</summary>
+    Func<JournalHandle> openAnother = () => throw new InvalidOperationException("Not an opened journal.");
+
     public JournalHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
@@ -111,16 +114,23 @@ public sealed class JournalHandle : SafeHandle
     /// </summary>
     public static JournalHandle OpenLocal()
     {
+        NativeHeap.ReturnLargeBlocks();
         SdJournal.Check(SdJournal.Open(out var journal, SdJournal.LocalOnly), "sd_journal_open");
+        journal.openAnother = OpenLocal;
         return journal;
     }
 
     /// <summary>All journal files in one directory, like <c>journalctl -D</c>.</summary>
     public static JournalHandle OpenDirectory(string path)
     {
+        NativeHeap.ReturnLargeBlocks();
         SdJournal.Check(SdJournal.OpenDirectory(out var journal, path, 0), "sd_journal_open_directory");
+        journal.openAnother = () => OpenDirectory(path);
         return journal;
     }
+
+    /// <summary>A new handle on the journal this one was opened on, with none of this one's state.</summary>
+    public JournalHandle OpenAnother() => openAnother();
 
     /// <summary>
     /// Holds a reference on the handle until the lease is disposed, so it cannot be closed underneath its user,

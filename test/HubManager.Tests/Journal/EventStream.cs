@@ -3,8 +3,8 @@ using System.Text;
 
 namespace HubManager.Tests.Journal;
 
-/// <summary>One Server-Sent Event as a client sees it: the id, the data lines joined with LF, or a comment.</summary>
-public sealed record ServerSentEvent(string? Id, string Data, string? Comment, DateTime ReceivedUtc);
+/// <summary>One Server-Sent Event as a client sees it: its type (null for a plain message), the id, the data lines joined with LF, or a comment.</summary>
+public sealed record ServerSentEvent(string? Id, string Data, string? Comment, DateTime ReceivedUtc, string? Type = null);
 
 /// <summary>A minimal SSE client over HttpClient (read as the bytes arrive, no buffering), for follow tests.</summary>
 public sealed class EventStream : IAsyncDisposable
@@ -35,18 +35,20 @@ public sealed class EventStream : IAsyncDisposable
         if (reader is null)
             throw new InvalidOperationException($"Not an event stream: {(int)Status} {await response.Content.ReadAsStringAsync()}");
         using var deadline = new CancellationTokenSource(timeout);
-        string? id = null, comment = null;
+        string? id = null, comment = null, type = null;
         var data = new List<string>();
         while (await reader.ReadLineAsync(deadline.Token) is { } line)
         {
             if (line.Length == 0)
             {
                 if (id is not null || data.Count > 0 || comment is not null)
-                    return new ServerSentEvent(id, string.Join('\n', data), comment, DateTime.UtcNow);
+                    return new ServerSentEvent(id, string.Join('\n', data), comment, DateTime.UtcNow, type);
                 continue;
             }
             if (line.StartsWith(':'))
                 comment = line[1..].Trim();
+            else if (line.StartsWith("event: "))
+                type = line[7..];
             else if (line.StartsWith("id: "))
                 id = line[4..];
             else if (line.StartsWith("data: "))
