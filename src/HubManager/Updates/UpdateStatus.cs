@@ -36,12 +36,6 @@ public sealed record UpdateStatus
     public IReadOnlyList<string> Backups { get; init; } = [];
 }
 
-/// <summary>The answer to <c>POST /update</c> and <c>POST /rollback</c>: a message on success, an error otherwise.</summary>
-public sealed record UpdateResponse(
-    bool Success,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);
-
 /// <summary>One top-level entry of a transaction and the identities (device, inode) of its two sides.</summary>
 public sealed record IntentEntry(string Name, ulong[]? New, ulong[]? Old);
 
@@ -73,7 +67,6 @@ public sealed record BackupManifest(string Version, string? ReplacedBy, DateTime
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(UpdateStatus))]
-[JsonSerializable(typeof(UpdateResponse))]
 [JsonSerializable(typeof(UpdateIntent))]
 [JsonSerializable(typeof(BackupManifest))]
 public sealed partial class UpdateJson : JsonSerializerContext

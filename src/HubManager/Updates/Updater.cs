@@ -52,26 +52,26 @@ public sealed class Updater
     /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
     public UpdateStatus Status => progress.Current with { Backups = journal.Backups().Select(b => b.Version).ToList() };
 
-    /// <summary>Starts an update in the background; the answer says started, already there, or busy.</summary>
-    public (int Status, UpdateResponse Body) StartUpdate(string version, bool force)
+    /// <summary>Starts an update in the background; the answer says started, already there, busy or not configured, and a sentence.</summary>
+    public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force)
     {
         if (!nas.Configured)
-            return (StatusCodes.Status503ServiceUnavailable, new UpdateResponse(false, Error: "updates are not configured: set Nas:Url"));
+            return (StartOutcome.NotConfigured, "updates are not configured: set Nas:Url");
         // Read before the lock, so that no file read ever holds it: at worst a transaction ending in between makes
         // this an update to the version it just installed.
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
         lock (gate)
         {
             if (busy is not null)
-                return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
+                return (StartOutcome.Busy, $"{busy} already in progress");
             if (installed == version && !force)
-                return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub is already at version {version}"));
+                return (StartOutcome.AlreadyThere, $"Hub is already at version {version}");
             busy = $"update to {version}";
             progress.Begin(version, installed, UpdatePhase.Download);
             var update = cancellable = new CancellableUpdate(version);
             running = Task.Run(() => RunUpdateAsync(version, installed, update, lifetime.ApplicationStopping));
         }
-        return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub update to version {version} started"));
+        return (StartOutcome.Started, $"Hub update to version {version} started");
     }
 
     /// <summary>
@@ -105,18 +105,18 @@ public sealed class Updater
     }
 
     /// <summary>Rolls back to the newest backup and answers when the health gate has spoken.</summary>
-    public async Task<(int Status, UpdateResponse Body)> RollbackAsync()
+    public async Task<(RollbackOutcome Outcome, string Sentence)> RollbackAsync()
     {
-        Task<(int, UpdateResponse)> work;
+        Task<(RollbackOutcome, string)> work;
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
         var newest = journal.Backups().FirstOrDefault();
         lock (gate)
         {
             if (busy is not null)
-                return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
+                return (RollbackOutcome.Busy, $"{busy} already in progress");
             // Backups change only in a transaction, which the busy check excludes; one that just ended is seen next time.
             if (newest is not { } backup)
-                return (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: "there is no backup to roll back to"));
+                return (RollbackOutcome.NoBackup, "there is no backup to roll back to");
             busy = $"rollback to {backup.Version}";
             progress.Begin(installed ?? "unknown", backup.Version, UpdatePhase.Rollback);
             // Not the request's token: a caller hanging up must not leave a rollback half-way.
@@ -230,21 +230,22 @@ public sealed class Updater
         }
     }
 
-    async Task<(int, UpdateResponse)> RunRollbackAsync(BackupManifest backup, string? installed, CancellationToken cancellationToken)
+    async Task<(RollbackOutcome, string)> RunRollbackAsync(BackupManifest backup, string? installed, CancellationToken cancellationToken)
     {
         try
         {
             var tree = Path.Combine(journal.BackupDir(backup.Version), "tree");
             var healthy = await transaction.RunAsync(UpdateTransaction.KindRollback, backup.Version, installed, tree, backup.Entries, cancellationToken).ConfigureAwait(false);
             return healthy
-                ? (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub rolled back to version {backup.Version}"))
-                : (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: progress.Current.Error));
+                ? (RollbackOutcome.RolledBack, $"Hub rolled back to version {backup.Version}")
+                // An unhealthy rollback always ends with an error saying why (UpdateTransaction); the fallback is never seen.
+                : (RollbackOutcome.Failed, progress.Current.Error ?? $"rollback to {backup.Version} failed");
         }
         catch (Exception failure)
         {
             logger.LogError(failure, "Rollback to {Version} failed", backup.Version);
             progress.Finish(UpdateState.Failed, failure.Message);
-            return (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: $"rollback to {backup.Version} failed: {failure.Message}"));
+            return (RollbackOutcome.Failed, $"rollback to {backup.Version} failed: {failure.Message}");
         }
         finally
         {
