@@ -24,7 +24,7 @@ try
         .AddEnvironmentVariables("HUBMANAGER_")
         .AddCommandLine(commandLine.ConfigurationArgs);
     options = HubManagerOptions.Load(configuration);
-    if (options.Nas.Url is not null && InstallFilesystem.Problem(new UpdateJournal(options.StateDir, options.InstallDir), options.InstallDir) is { } notAtomic)
+    if (options.Nas.Url is not null && InstallFilesystem.Problem(new UpdateStore(options.StateDir, options.InstallDir), options.InstallDir) is { } notAtomic)
         throw new ConfigurationException("InstallDir", notAtomic);
 }
 catch (Exception invalid) when (invalid is ConfigurationException or InvalidDataException or FormatException)
@@ -61,7 +61,7 @@ builder.Services.AddSingleton<ApiRouter>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(options.Update);
 builder.Services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
-builder.Services.AddSingleton(new UpdateJournal(options.StateDir, options.InstallDir));
+builder.Services.AddSingleton(new UpdateStore(options.StateDir, options.InstallDir));
 builder.Services.AddSingleton<UpdateProgress>();
 builder.Services.AddSingleton<HubOwnership>();
 builder.Services.AddSingleton<HealthGate>();

@@ -3,13 +3,6 @@ using HubManager.Systemd;
 
 namespace HubManager.Updates;
 
-/// <summary>The health gate's verdict; <see cref="Reason"/> says what failed.</summary>
-public readonly record struct HealthVerdict(bool Healthy, string? Reason)
-{
-    public static HealthVerdict Ok { get; } = new(true, null);
-    public static HealthVerdict Fail(string reason) => new(false, reason);
-}
-
 /// <summary>
 /// Restarts the hub over D-Bus and decides whether the release it now runs is healthy: the restart job ended
 /// <c>done</c>, then for <c>Update:HealthGraceSeconds</c> the unit stayed <c>active</c> with <c>NRestarts</c>

@@ -1,3 +1,5 @@
+using HubManager.Platform;
+
 namespace HubManager.Updates;
 
 /// <summary>

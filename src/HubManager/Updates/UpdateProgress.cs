@@ -13,7 +13,7 @@ public sealed class UpdateProgress
 {
     static readonly TimeSpan NotifyEvery = TimeSpan.FromSeconds(1);
 
-    readonly UpdateJournal journal;
+    readonly UpdateStore store;
     readonly ISystemdNotifier? notifier;
     readonly ILogger<UpdateProgress> logger;
     readonly TimeProvider time;
@@ -21,13 +21,13 @@ public sealed class UpdateProgress
     UpdateStatus current;
     DateTimeOffset lastNotified;
 
-    public UpdateProgress(UpdateJournal journal, IServiceProvider services, ILogger<UpdateProgress> logger, TimeProvider time)
+    public UpdateProgress(UpdateStore store, IServiceProvider services, ILogger<UpdateProgress> logger, TimeProvider time)
     {
-        this.journal = journal;
+        this.store = store;
         this.logger = logger;
         this.time = time;
         notifier = services.GetService<ISystemdNotifier>() is { IsEnabled: true } enabled ? enabled : null;
-        current = journal.ReadStatus();
+        current = store.ReadStatus();
     }
 
     public UpdateStatus Current
@@ -124,13 +124,13 @@ public sealed class UpdateProgress
     {
         try
         {
-            journal.EnsureStateDir();
-            journal.WriteStatus(status);
+            store.EnsureStateDir();
+            store.WriteStatus(status);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             // The update itself must not fail because its report could not be saved.
-            logger.LogWarning("Cannot save the update status to {File}: {Reason}", journal.StateFile, failure.Message);
+            logger.LogWarning("Cannot save the update status to {File}: {Reason}", store.StateFile, failure.Message);
         }
     }
 

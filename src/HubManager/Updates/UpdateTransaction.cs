@@ -1,5 +1,6 @@
 using HubManager.Hosting;
 using HubManager.Systemd;
+using HubManager.Platform;
 
 namespace HubManager.Updates;
 
@@ -22,7 +23,7 @@ namespace HubManager.Updates;
 /// A healthy verdict is final: a commit that cannot keep its backup (a full disk) still keeps the new release.
 /// </summary>
 public sealed class UpdateTransaction(
-    HubManagerOptions options, UpdateJournal journal, HealthGate health, UpdateProgress progress, UnitController controller,
+    HubManagerOptions options, UpdateStore store, HealthGate health, UpdateProgress progress, UnitController controller,
     UnitStatusCache unitStatus, HubOwnership ownership, ILogger<UpdateTransaction> logger, TimeProvider time)
 {
     public const string KindUpdate = "update", KindRollback = "rollback";
@@ -38,8 +39,8 @@ public sealed class UpdateTransaction(
         using var held = await ownership.TakeAsync($"the {kind} to {version}", cancellationToken).ConfigureAwait(false);
         // Read with the hub held: no operator job is under way or can start, so this is how the operator left it.
         var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
-        journal.EnsureReleasesDir();
-        journal.EnsureReserve();
+        store.EnsureReleasesDir();
+        store.EnsureReserve();
         // Names come from the package: a handful is enough to say what is being installed.
         var listed = string.Join(", ", names.Take(8).Select(Excerpt.Of)) + (names.Count > 8 ? $" and {names.Count - 8} more" : "");
         progress.Phase(UpdatePhase.Install, $"installing {listed} into {options.InstallDir}");
@@ -60,7 +61,7 @@ public sealed class UpdateTransaction(
         {
             swap.PlaceAll(intent.Entries, newLive: true);
             intent = intent with { Phase = PhaseRestart };
-            journal.WriteIntent(intent);
+            store.WriteIntent(intent);
             return await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -75,11 +76,11 @@ public sealed class UpdateTransaction(
     public async Task RecoverAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
         if (intent.Phase is not (PhaseInstall or PhaseRestart or PhaseRollback or PhaseCommit))
-            throw new InvalidDataException($"{journal.IntentFile} has an unknown phase '{intent.Phase}'");
+            throw new InvalidDataException($"{store.IntentFile} has an unknown phase '{intent.Phase}'");
         using var held = await ownership.TakeAsync($"the recovery of the {intent.Kind} to {intent.Version}", cancellationToken).ConfigureAwait(false);
         try
         {
-            journal.EnsureReleasesDir();
+            store.EnsureReleasesDir();
             switch (intent.Phase)
             {
                 case PhaseInstall:
@@ -127,7 +128,7 @@ public sealed class UpdateTransaction(
         intent = intent with { Phase = PhaseRollback, Reason = verdict.Reason, Journal = lines };
         try
         {
-            journal.WriteIntent(intent);
+            store.WriteIntent(intent);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
@@ -144,8 +145,8 @@ public sealed class UpdateTransaction(
         Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false);
         var verdict = await health.RestartAndCheckAsync(_ => { }, cancellationToken).ConfigureAwait(false);
         if (intent.Kind == KindUpdate)
-            UpdateJournal.DeleteTree(journal.Transaction); // the unhealthy release
-        journal.DeleteIntent();
+            UpdateStore.DeleteTree(store.Transaction); // the unhealthy release
+        store.DeleteIntent();
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
         if (intent.Kind == KindUpdate)
         {
@@ -189,8 +190,8 @@ public sealed class UpdateTransaction(
     {
         Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false);
         if (intent.Kind == KindUpdate)
-            UpdateJournal.DeleteTree(journal.Transaction);
-        journal.DeleteIntent();
+            UpdateStore.DeleteTree(store.Transaction);
+        store.DeleteIntent();
         if (!intent.HubWasRunning)
             return "";
         // Its files may have been swapped under it and back, or it may run the new release: a fresh start reads the old tree.
@@ -221,14 +222,14 @@ public sealed class UpdateTransaction(
         {
             try
             {
-                journal.WriteIntent(intent = intent with { Phase = PhaseCommit });
+                store.WriteIntent(intent = intent with { Phase = PhaseCommit });
             }
             catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
             {
                 // Without a "commit" journal, recovery would judge the release again after the backup moved away:
                 // close the transaction first. A crash before the backup is kept leaves txn/, which the next update deletes.
                 logger.LogWarning("Cannot journal the commit of {Version} ({Reason}); closing the transaction first", intent.Version, failure.Message);
-                journal.DeleteIntent();
+                store.DeleteIntent();
             }
         }
         try
@@ -239,9 +240,9 @@ public sealed class UpdateTransaction(
         {
             logger.LogWarning("{Version} is kept, but the backup of {Previous} could not be: {Reason}", intent.Version, intent.PreviousVersion, failure.Message);
             if (intent.Kind == KindUpdate)
-                UpdateJournal.DeleteTree(journal.Transaction); // gives back the space it held
+                UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
-        journal.DeleteIntent();
+        store.DeleteIntent();
         logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == KindUpdate ? "Update" : "Rollback", intent.Version);
         progress.Finish(intent.Kind == KindUpdate ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
     }
@@ -250,26 +251,26 @@ public sealed class UpdateTransaction(
     {
         if (intent.Kind != KindUpdate)
         {
-            UpdateJournal.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
+            UpdateStore.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
             return;
         }
-        if (Directory.Exists(journal.Transaction))
+        if (Directory.Exists(store.Transaction))
         {
             if (intent.PreviousVersion is { } previous && ReleaseVersion.IsValid(previous))
             {
-                journal.WriteManifest(journal.Transaction, new BackupManifest(previous, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList()));
-                Directory.CreateDirectory(journal.BackupsDir);
-                UpdateJournal.DeleteTree(journal.BackupDir(previous));
-                Posix.RenameNoReplace(journal.Transaction, journal.BackupDir(previous));
-                Posix.FsyncDirectory(journal.BackupsDir);
+                store.WriteManifest(store.Transaction, new BackupManifest(previous, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList()));
+                Directory.CreateDirectory(store.BackupsDir);
+                UpdateStore.DeleteTree(store.BackupDir(previous));
+                Posix.RenameNoReplace(store.Transaction, store.BackupDir(previous));
+                Posix.FsyncDirectory(store.BackupsDir);
             }
             else
-                UpdateJournal.DeleteTree(journal.Transaction); // no version to name a backup by
+                UpdateStore.DeleteTree(store.Transaction); // no version to name a backup by
         }
-        foreach (var stale in journal.Backups().Skip(options.Update.KeepBackups))
+        foreach (var stale in store.Backups().Skip(options.Update.KeepBackups))
         {
             logger.LogInformation("Pruning the backup of {Version} (Update:KeepBackups={Keep})", stale.Version, options.Update.KeepBackups);
-            UpdateJournal.DeleteTree(journal.BackupDir(stale.Version));
+            UpdateStore.DeleteTree(store.BackupDir(stale.Version));
         }
     }
 
@@ -278,19 +279,19 @@ public sealed class UpdateTransaction(
     {
         try
         {
-            journal.WriteIntent(intent);
+            store.WriteIntent(intent);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             try
             {
-                journal.DeleteIntent(); // a write that failed at its final fsync has already renamed the file into place
+                store.DeleteIntent(); // a write that failed at its final fsync has already renamed the file into place
             }
             catch (IOException)
             {
                 // An intent left over only makes recovery undo nothing and restart the hub: harmless.
             }
-            throw new IOException($"cannot write the update's journal {journal.IntentFile}: {failure.Message}; nothing was installed", failure);
+            throw new IOException($"cannot write the update's journal {store.IntentFile}: {failure.Message}; nothing was installed", failure);
         }
     }
 
@@ -301,5 +302,5 @@ public sealed class UpdateTransaction(
     async Task<bool> HubRunningAsync() =>
         (await unitStatus.GetAsync().ConfigureAwait(false)).ActiveState is "active" or "activating" or "reloading";
 
-    ReleaseSwap Swap(string otherTree) => new(options.InstallDir, otherTree, journal.Aside);
+    ReleaseSwap Swap(string otherTree) => new(options.InstallDir, otherTree, store.Aside);
 }

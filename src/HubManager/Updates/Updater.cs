@@ -20,7 +20,7 @@ public sealed class Updater
 {
     readonly HubManagerOptions options;
     readonly NasClient nas;
-    readonly UpdateJournal journal;
+    readonly UpdateStore store;
     readonly UpdateTransaction transaction;
     readonly UpdateProgress progress;
     readonly IHostApplicationLifetime lifetime;
@@ -31,12 +31,12 @@ public sealed class Updater
     Task? running;
     readonly bool recoveryClaimed;
 
-    public Updater(HubManagerOptions options, NasClient nas, UpdateJournal journal, UpdateTransaction transaction, UpdateProgress progress,
+    public Updater(HubManagerOptions options, NasClient nas, UpdateStore store, UpdateTransaction transaction, UpdateProgress progress,
         IHostApplicationLifetime lifetime, ILogger<Updater> logger)
     {
         this.options = options;
         this.nas = nas;
-        this.journal = journal;
+        this.store = store;
         this.transaction = transaction;
         this.progress = progress;
         this.lifetime = lifetime;
@@ -50,7 +50,7 @@ public sealed class Updater
     }
 
     /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
-    public UpdateStatus Status => progress.Current with { Backups = journal.Backups().Select(b => b.Version).ToList() };
+    public UpdateStatus Status => progress.Current with { Backups = store.Backups().Select(b => b.Version).ToList() };
 
     /// <summary>Starts an update in the background; the answer says started, already there, busy or not configured, and a sentence.</summary>
     public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force)
@@ -109,7 +109,7 @@ public sealed class Updater
     {
         Task<(RollbackOutcome, string)> work;
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
-        var newest = journal.Backups().FirstOrDefault();
+        var newest = store.Backups().FirstOrDefault();
         lock (gate)
         {
             if (busy is not null)
@@ -133,7 +133,7 @@ public sealed class Updater
             return;
         try
         {
-            if (journal.ReadIntent() is { } intent)
+            if (store.ReadIntent() is { } intent)
             {
                 logger.LogWarning("Found an unfinished {Kind} to {Version} (phase {Phase}); recovering", intent.Kind, intent.Version, intent.Phase);
                 await transaction.RecoverAsync(intent, cancellationToken).ConfigureAwait(false);
@@ -141,7 +141,7 @@ public sealed class Updater
             else if (progress.Current.State == UpdateState.Running)
             {
                 // Killed before the intent journal: the live install was never touched.
-                UpdateJournal.DeleteTree(journal.Transaction);
+                UpdateStore.DeleteTree(store.Transaction);
                 var message = $"the manager stopped during the {progress.Current.Phase} phase; nothing was installed";
                 logger.LogWarning("Update to {Version}: {Message}", progress.Current.Version, message);
                 progress.Finish(UpdateState.Failed, message);
@@ -165,7 +165,7 @@ public sealed class Updater
     {
         try
         {
-            if (journal.ReadIntent() is { } intent)
+            if (store.ReadIntent() is { } intent)
                 return $"recovery of the {intent.Kind} to {intent.Version}";
         }
         catch (InvalidDataException)
@@ -180,12 +180,12 @@ public sealed class Updater
         var releasesDirChecked = false;
         try
         {
-            journal.EnsureStateDir();
+            store.EnsureStateDir();
             // Before deleting anything in it: a .hub-manager that is a symlink would point the delete elsewhere.
-            journal.EnsureReleasesDir();
+            store.EnsureReleasesDir();
             releasesDirChecked = true;
-            UpdateJournal.DeleteTree(journal.Transaction);
-            Directory.CreateDirectory(journal.StagedTree);
+            UpdateStore.DeleteTree(store.Transaction);
+            Directory.CreateDirectory(store.StagedTree);
             IReadOnlyList<string> entries;
             try
             {
@@ -197,12 +197,12 @@ public sealed class Updater
             catch (Exception failure)
             {
                 // Nothing live was touched: drop the staging tree and say why.
-                UpdateJournal.DeleteTree(journal.Transaction);
+                UpdateStore.DeleteTree(store.Transaction);
                 var reason = failure switch
                 {
                     _ when update.CancelRequested => "cancelled by the operator",
                     OperationCanceledException when cancellationToken.IsCancellationRequested => "the manager is stopping",
-                    IOException io when UpdateJournal.IsNoSpace(io)
+                    IOException io when UpdateStore.IsNoSpace(io)
                         => $"no space left on the install filesystem: {failure.Message}",
                     _ => failure.Message,
                 };
@@ -210,7 +210,7 @@ public sealed class Updater
                 progress.Finish(UpdateState.Failed, reason);
                 return;
             }
-            await transaction.RunAsync(UpdateTransaction.KindUpdate, version, installed, journal.StagedTree, entries, cancellationToken).ConfigureAwait(false);
+            await transaction.RunAsync(UpdateTransaction.KindUpdate, version, installed, store.StagedTree, entries, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -220,7 +220,7 @@ public sealed class Updater
         {
             // Failed before the transaction's first rename (it converges by itself after it): only staging to drop.
             logger.LogError(failure, "Update to {Version} failed", version);
-            if (releasesDirChecked && !File.Exists(journal.IntentFile))
+            if (releasesDirChecked && !File.Exists(store.IntentFile))
                 DropStaging();
             progress.Finish(UpdateState.Failed, failure.Message);
         }
@@ -234,7 +234,7 @@ public sealed class Updater
     {
         try
         {
-            var tree = Path.Combine(journal.BackupDir(backup.Version), "tree");
+            var tree = Path.Combine(store.BackupDir(backup.Version), "tree");
             var healthy = await transaction.RunAsync(UpdateTransaction.KindRollback, backup.Version, installed, tree, backup.Entries, cancellationToken).ConfigureAwait(false);
             return healthy
                 ? (RollbackOutcome.RolledBack, $"Hub rolled back to version {backup.Version}")
@@ -265,7 +265,7 @@ public sealed class Updater
 
         using var download = await ReleaseDownload.OpenAsync(nas, uri, logger, progress.Downloaded, cancellationToken).ConfigureAwait(false);
         progress.Downloaded(0, download.TotalBytes);
-        var extractor = new PackageExtractor(journal.StagedTree, options.Update.MaxEntries, options.Update.MaxExtractedBytes);
+        var extractor = new PackageExtractor(store.StagedTree, options.Update.MaxEntries, options.Update.MaxExtractedBytes);
         ExtractedPackage package;
         try
         {
@@ -289,7 +289,7 @@ public sealed class Updater
         InstalledRelease manifest;
         try
         {
-            manifest = InstalledRelease.Read(journal.StagedTree);
+            manifest = InstalledRelease.Read(store.StagedTree);
         }
         catch (Exception missing) when (missing is IOException or InvalidDataException)
         {
@@ -297,7 +297,7 @@ public sealed class Updater
         }
         if (manifest.Version != version)
             throw new PackageRefusedException($"the package's package.json says version {Excerpt.Of(manifest.Version)}, not {version}");
-        var dist = Path.Combine(journal.StagedTree, "dist");
+        var dist = Path.Combine(store.StagedTree, "dist");
         if (!Directory.Exists(dist) || File.GetAttributes(dist).HasFlag(FileAttributes.ReparsePoint))
             throw new PackageRefusedException("the package has no dist/ directory");
         logger.LogInformation("Update to {Version}: verified (sha256 {Sha256}{Checked})", version, actual, expected is null ? ", no .sha256 on the NAS" : ", matches the NAS's .sha256");
@@ -310,7 +310,7 @@ public sealed class Updater
     /// </summary>
     void Release()
     {
-        var stranded = File.Exists(journal.IntentFile);
+        var stranded = File.Exists(store.IntentFile);
         lock (gate)
             (busy, cancellable, running) = (stranded ? "recovery of an unfinished update (restart the manager to run it)" : null, null, null);
     }
@@ -319,11 +319,11 @@ public sealed class Updater
     {
         try
         {
-            UpdateJournal.DeleteTree(journal.Transaction);
+            UpdateStore.DeleteTree(store.Transaction);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Cannot delete the staging tree {Path}: {Reason}", journal.Transaction, failure.Message);
+            logger.LogWarning("Cannot delete the staging tree {Path}: {Reason}", store.Transaction, failure.Message);
         }
     }
 }

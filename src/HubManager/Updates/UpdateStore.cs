@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using HubManager.Platform;
 using Microsoft.Win32.SafeHandles;
 
 namespace HubManager.Updates;
@@ -26,7 +27,7 @@ namespace HubManager.Updates;
 /// write-temp, fsync, rename, fsync the directory: after a crash a file is wholly old or wholly new; a failed write
 /// leaves no temporary file behind. Every read is bounded and refuses anything but a regular file (<see cref="NoFollowFile"/>).
 /// </summary>
-public sealed class UpdateJournal(string stateDir, string installDir)
+public sealed class UpdateStore(string stateDir, string installDir)
 {
     /// <summary>The entry in <c>InstallDir</c> that holds releases; no package may contain it.</summary>
     public const string ReleasesDirName = ".hub-manager";
@@ -68,7 +69,7 @@ public sealed class UpdateJournal(string stateDir, string installDir)
         {
             handle = NoFollowFile.Open(ReleasesDir);
         }
-        catch (IOException refused) when (refused.HResult == NoFollowFile.ELoop)
+        catch (IOException refused) when (refused.HResult == Errno.ELOOP)
         {
             throw new IOException($"'{ReleasesDir}' is a symbolic link; the manager keeps releases there as root and does not follow it: remove it (the manager creates the directory)");
         }
@@ -144,7 +145,7 @@ public sealed class UpdateJournal(string stateDir, string installDir)
 
     /// <summary>ENOSPC, however .NET reported it.</summary>
     public static bool IsNoSpace(IOException failure) =>
-        failure.HResult == Posix.ENOSPC || failure.Message.Contains("No space left", StringComparison.Ordinal);
+        failure.HResult == Errno.ENOSPC || failure.Message.Contains("No space left", StringComparison.Ordinal);
 
     /// <summary>The intent journal; null when no transaction is open. Throws when it exists but cannot be read.</summary>
     public UpdateIntent? ReadIntent()

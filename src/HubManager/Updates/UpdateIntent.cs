@@ -1,0 +1,24 @@
+namespace HubManager.Updates;
+
+/// <summary>
+/// The intent journal (<c>StateDir/update-intent.json</c>), written and fsync'd before the first rename and
+/// rewritten at each phase boundary. While it exists the install tree may be between two releases;
+/// <see cref="UpdateRecovery"/> reads it to bring the tree back to one of them.
+/// </summary>
+public sealed record UpdateIntent
+{
+    /// <summary><c>update</c> (other side = freshly staged tree) or <c>rollback</c> (other side = a backup's tree).</summary>
+    public required string Kind { get; init; }
+    public required string Version { get; init; }
+    public string? PreviousVersion { get; init; }
+    /// <summary><c>install</c> (swapping), <c>restart</c> (swapped: restart and check), <c>rollback</c> (swapping back), <c>commit</c> (healthy: keep it).</summary>
+    public required string Phase { get; init; }
+    /// <summary>The directory holding the side of each entry that is not live.</summary>
+    public required string OtherTree { get; init; }
+    public required bool HubWasRunning { get; init; }
+    public required IReadOnlyList<IntentEntry> Entries { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    /// <summary>Why the new release is being swapped back (phase <c>rollback</c>).</summary>
+    public string? Reason { get; init; }
+    public IReadOnlyList<string> Journal { get; init; } = [];
+}
