@@ -64,9 +64,14 @@ builder.Services.AddSingleton(services => new NasClient(options.Nas, services.Ge
 builder.Services.AddSingleton(new UpdateStore(options.StateDir, options.InstallDir));
 builder.Services.AddSingleton<UpdateProgress>();
 builder.Services.AddSingleton<HubOwnership>();
-builder.Services.AddSingleton<HealthGate>();
+builder.Services.AddSingleton<IHubUnit, HealthGate>();
 builder.Services.AddSingleton<UpdateTransaction>();
-builder.Services.AddSingleton<Updater>();
+// Built here rather than registered: the staging step belongs to the updater alone (and a registration costs idle memory).
+builder.Services.AddSingleton(services => new Updater(options,
+    new ReleaseStaging(options, services.GetRequiredService<NasClient>(), services.GetRequiredService<UpdateStore>(),
+        services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ILogger<ReleaseStaging>>()),
+    services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
+    services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
 builder.Services.AddSingleton<UpdateEndpoints>();
 builder.Services.AddHostedService<UpdateRecovery>();
 builder.Services.AddHostedService<SystemdWatchdog>();

@@ -9,12 +9,33 @@ namespace HubManager.Updates;
 /// unchanged (a crash-looping hub under <c>Restart=</c> bumps it; one without goes <c>failed</c>), and, when
 /// <c>Update:HealthUrl</c> is set, that URL answered 2xx at least once within the window.
 /// A grace of 0 trusts the job result alone. No operator job can interfere meanwhile (<see cref="HubOwnership"/>),
-/// so a stop in the window is a crash (or a <c>systemctl stop</c> behind the manager's back).
+/// so a stop in the window is a crash (or a <c>systemctl stop</c> behind the manager's back). It is the
+/// transaction's <see cref="IHubUnit"/>: the hub's unit over D-Bus, and its log from the journal.
 /// </summary>
-public sealed class HealthGate(UnitController controller, UnitStatusCache status, UpdateOptions options, TimeProvider time)
+public sealed class HealthGate(UnitController controller, UnitStatusCache status, UpdateOptions options, TimeProvider time) : IHubUnit
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     static readonly HttpClient Probe = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(3) };
+
+    public string Name => controller.Unit;
+
+    public async Task<bool> IsRunningAsync() =>
+        (await status.GetAsync().ConfigureAwait(false)).ActiveState is "active" or "activating" or "reloading";
+
+    public async Task<string?> RestartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
+            return outcome.Succeeded ? null : outcome.Error;
+        }
+        catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
+        {
+            return refused.Message;
+        }
+    }
+
+    public IReadOnlyList<string> LogSince(DateTimeOffset since) => HubJournalTail.Read(controller.Unit, since);
 
     /// <summary>
     /// Restarts the unit and watches it; never throws for an unhealthy hub or an unreachable systemd (both are

@@ -170,6 +170,27 @@ public sealed class UpdateStore(string stateDir, string installDir)
 
     public static BackupManifest? ReadManifest(string backupDir) => Read(Path.Combine(backupDir, "backup.json"), UpdateJson.Api.BackupManifest);
 
+    /// <summary>
+    /// After a committed update, <c>txn/tree</c> holds the replaced entries: they become <c>backups/PREVIOUS</c>
+    /// (replacing an older backup of that version). Idempotent: once moved, there is no <c>txn/</c> left to keep.
+    /// Without a valid previous version there is nothing to name the backup by, and the entries are deleted.
+    /// </summary>
+    public void KeepReplacedAsBackup(string? previous, string replacedBy, DateTimeOffset at, IReadOnlyList<string> entries)
+    {
+        if (!Directory.Exists(Transaction))
+            return;
+        if (previous is null || !ReleaseVersion.IsValid(previous))
+        {
+            DeleteTree(Transaction);
+            return;
+        }
+        WriteManifest(Transaction, new BackupManifest(previous, replacedBy, at, entries));
+        Directory.CreateDirectory(BackupsDir);
+        DeleteTree(BackupDir(previous));
+        Posix.RenameNoReplace(Transaction, BackupDir(previous));
+        Posix.FsyncDirectory(BackupsDir);
+    }
+
     /// <summary>Kept backups with a readable manifest, newest first.</summary>
     public IReadOnlyList<BackupManifest> Backups()
     {

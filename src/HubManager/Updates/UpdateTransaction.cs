@@ -1,6 +1,4 @@
 using HubManager.Hosting;
-using HubManager.Systemd;
-using HubManager.Platform;
 
 namespace HubManager.Updates;
 
@@ -21,10 +19,14 @@ namespace HubManager.Updates;
 /// rename converges in process (<see cref="ConvergeAsync"/>): the old release goes back live and the journal is
 /// closed, so that <c>GET /update</c>, <c>/version</c>, the running hub and a later manager restart tell one story.
 /// A healthy verdict is final: a commit that cannot keep its backup (a full disk) still keeps the new release.
+/// <para>
+/// <c>stepDone</c> hears the name of each durable step as it completes; the manager passes none. The transaction's
+/// spec (UpdateTransactionSpec) aborts there, as a crash would, and checks that recovery converges.
+/// </para>
 /// </summary>
 public sealed class UpdateTransaction(
-    HubManagerOptions options, UpdateStore store, HealthGate health, UpdateProgress progress, UnitController controller,
-    UnitStatusCache unitStatus, HubOwnership ownership, ILogger<UpdateTransaction> logger, TimeProvider time)
+    HubManagerOptions options, UpdateStore store, IHubUnit hub, UpdateProgress progress, HubOwnership ownership,
+    ILogger<UpdateTransaction> logger, TimeProvider time, Action<string>? stepDone = null)
 {
     public const string KindUpdate = "update", KindRollback = "rollback";
     const string PhaseInstall = "install", PhaseRestart = "restart", PhaseRollback = "rollback", PhaseCommit = "commit";
@@ -38,7 +40,7 @@ public sealed class UpdateTransaction(
     {
         using var held = await ownership.TakeAsync($"the {kind} to {version}", cancellationToken).ConfigureAwait(false);
         // Read with the hub held: no operator job is under way or can start, so this is how the operator left it.
-        var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
+        var hubWasRunning = await hub.IsRunningAsync().ConfigureAwait(false);
         store.EnsureReleasesDir();
         store.EnsureReserve();
         // Names come from the package: a handful is enough to say what is being installed.
@@ -59,9 +61,11 @@ public sealed class UpdateTransaction(
         WriteFirstIntent(intent);
         try
         {
-            swap.PlaceAll(intent.Entries, newLive: true);
+            Done("install journaled");
+            swap.PlaceAll(intent.Entries, newLive: true, name => Done($"{name} swapped in"));
             intent = intent with { Phase = PhaseRestart };
             store.WriteIntent(intent);
+            Done("restart journaled");
             return await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -117,18 +121,20 @@ public sealed class UpdateTransaction(
             return true;
         }
         var restartedAt = time.GetUtcNow();
-        var verdict = await health.RestartAndCheckAsync(phase => progress.Phase(phase), cancellationToken).ConfigureAwait(false);
+        var verdict = await hub.RestartAndCheckAsync(phase => progress.Phase(phase), cancellationToken).ConfigureAwait(false);
+        Done(verdict.Healthy ? "judged healthy" : "judged unhealthy");
         if (verdict.Healthy)
         {
             Commit(intent);
             return true;
         }
-        var lines = HubJournalTail.Read(options.Unit, restartedAt.AddSeconds(-1));
+        var lines = hub.LogSince(restartedAt.AddSeconds(-1));
         logger.LogError("{Version} is unhealthy: {Reason}; rolling back to {Previous}", intent.Version, verdict.Reason, intent.PreviousVersion);
         intent = intent with { Phase = PhaseRollback, Reason = verdict.Reason, Journal = lines };
         try
         {
             store.WriteIntent(intent);
+            Done("rollback journaled");
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
@@ -142,11 +148,14 @@ public sealed class UpdateTransaction(
     async Task RollBackAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
         progress.Phase(UpdatePhase.Rollback, $"rolling back to {intent.PreviousVersion}: {intent.Reason}");
-        Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false);
-        var verdict = await health.RestartAndCheckAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false, name => Done($"{name} swapped back"));
+        var verdict = await hub.RestartAndCheckAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        Done("old release restarted");
         if (intent.Kind == KindUpdate)
             UpdateStore.DeleteTree(store.Transaction); // the unhealthy release
+        Done("unhealthy release deleted");
         store.DeleteIntent();
+        Done("journal closed");
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
         if (intent.Kind == KindUpdate)
         {
@@ -195,20 +204,10 @@ public sealed class UpdateTransaction(
         if (!intent.HubWasRunning)
             return "";
         // Its files may have been swapped under it and back, or it may run the new release: a fresh start reads the old tree.
-        string? problem;
-        try
-        {
-            var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
-            problem = outcome.Succeeded ? null : outcome.Error;
-        }
-        catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
-        {
-            problem = refused.Message;
-        }
-        if (problem is null)
+        if (await hub.RestartAsync(cancellationToken).ConfigureAwait(false) is not { } problem)
             return "";
-        logger.LogError("Restarting {Unit} after undoing the install failed: {Reason}", controller.Unit, problem);
-        return $"; restarting {controller.Unit} failed: {problem}";
+        logger.LogError("Restarting {Unit} after undoing the install failed: {Reason}", hub.Name, problem);
+        return $"; restarting {hub.Name} failed: {problem}";
     }
 
     /// <summary>
@@ -223,6 +222,7 @@ public sealed class UpdateTransaction(
             try
             {
                 store.WriteIntent(intent = intent with { Phase = PhaseCommit });
+                Done("commit journaled");
             }
             catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
             {
@@ -235,6 +235,7 @@ public sealed class UpdateTransaction(
         try
         {
             KeepBackup(intent);
+            Done("backup kept");
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
@@ -243,6 +244,7 @@ public sealed class UpdateTransaction(
                 UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
         store.DeleteIntent();
+        Done("journal closed");
         logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == KindUpdate ? "Update" : "Rollback", intent.Version);
         progress.Finish(intent.Kind == KindUpdate ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
     }
@@ -254,19 +256,7 @@ public sealed class UpdateTransaction(
             UpdateStore.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
             return;
         }
-        if (Directory.Exists(store.Transaction))
-        {
-            if (intent.PreviousVersion is { } previous && ReleaseVersion.IsValid(previous))
-            {
-                store.WriteManifest(store.Transaction, new BackupManifest(previous, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList()));
-                Directory.CreateDirectory(store.BackupsDir);
-                UpdateStore.DeleteTree(store.BackupDir(previous));
-                Posix.RenameNoReplace(store.Transaction, store.BackupDir(previous));
-                Posix.FsyncDirectory(store.BackupsDir);
-            }
-            else
-                UpdateStore.DeleteTree(store.Transaction); // no version to name a backup by
-        }
+        store.KeepReplacedAsBackup(intent.PreviousVersion, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList());
         foreach (var stale in store.Backups().Skip(options.Update.KeepBackups))
         {
             logger.LogInformation("Pruning the backup of {Version} (Update:KeepBackups={Keep})", stale.Version, options.Update.KeepBackups);
@@ -295,12 +285,7 @@ public sealed class UpdateTransaction(
         }
     }
 
-    /// <summary>
-    /// Whether the hub is up or on its way up (a crash-looping hub between restarts counts; a stopped or failed one
-    /// does not). Throws when systemd cannot say: guessing "stopped" would skip the health gate.
-    /// </summary>
-    async Task<bool> HubRunningAsync() =>
-        (await unitStatus.GetAsync().ConfigureAwait(false)).ActiveState is "active" or "activating" or "reloading";
+    void Done(string step) => stepDone?.Invoke(step);
 
     ReleaseSwap Swap(string otherTree) => new(options.InstallDir, otherTree, store.Aside);
 }

@@ -1,14 +1,10 @@
-using System.IO.Compression;
 using HubManager.Hosting;
-using HubManager.Systemd;
-using Microsoft.Extensions.Hosting.Systemd;
 
 namespace HubManager.Updates;
 
 /// <summary>
-/// Runs updates and rollbacks, one at a time, and keeps <see cref="Status"/>. An update is:
-/// download (NAS → SHA-256 → gzip → tar header guard → tar → strict extractor into <c>InstallDir/.hub-manager/txn/tree</c>), verify (checksum,
-/// <c>package.json</c> version, <c>dist/</c>), then the transaction in <see cref="UpdateTransaction"/>:
+/// Runs updates and rollbacks, one at a time (the busy gate), and keeps <see cref="Status"/>. An update is:
+/// download and verify into <c>InstallDir/.hub-manager/txn/tree</c> (<see cref="ReleaseStaging"/>), then the transaction in <see cref="UpdateTransaction"/>:
 /// intent journal, swap, restart, health gate, and commit (keep a backup) or roll back.
 /// Until the intent journal is written the live install is untouched, so any failure before it only deletes
 /// the staging tree. A rollback is the same transaction with a backup's tree as the other side.
@@ -19,7 +15,7 @@ namespace HubManager.Updates;
 public sealed class Updater
 {
     readonly HubManagerOptions options;
-    readonly NasClient nas;
+    readonly ReleaseStaging staging;
     readonly UpdateStore store;
     readonly UpdateTransaction transaction;
     readonly UpdateProgress progress;
@@ -31,11 +27,11 @@ public sealed class Updater
     Task? running;
     readonly bool recoveryClaimed;
 
-    public Updater(HubManagerOptions options, NasClient nas, UpdateStore store, UpdateTransaction transaction, UpdateProgress progress,
+    public Updater(HubManagerOptions options, ReleaseStaging staging, UpdateStore store, UpdateTransaction transaction, UpdateProgress progress,
         IHostApplicationLifetime lifetime, ILogger<Updater> logger)
     {
         this.options = options;
-        this.nas = nas;
+        this.staging = staging;
         this.store = store;
         this.transaction = transaction;
         this.progress = progress;
@@ -55,7 +51,7 @@ public sealed class Updater
     /// <summary>Starts an update in the background; the answer says started, already there, busy or not configured, and a sentence.</summary>
     public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force)
     {
-        if (!nas.Configured)
+        if (!staging.Configured)
             return (StartOutcome.NotConfigured, "updates are not configured: set Nas:Url");
         // Read before the lock, so that no file read ever holds it: at worst a transaction ending in between makes
         // this an update to the version it just installed.
@@ -190,7 +186,7 @@ public sealed class Updater
             try
             {
                 using var downloading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, update.Token);
-                entries = await DownloadAsync(version, downloading.Token).ConfigureAwait(false);
+                entries = await staging.StageAsync(version, downloading.Token).ConfigureAwait(false);
                 if (!update.TryBeginInstall())
                     throw new OperationCanceledException(update.Token); // cancelled as the verification ended
             }
@@ -251,57 +247,6 @@ public sealed class Updater
         {
             Release();
         }
-    }
-
-    /// <summary>Streams the package into the staging tree and checks it; returns its top-level entries.</summary>
-    async Task<IReadOnlyList<string>> DownloadAsync(string version, CancellationToken cancellationToken)
-    {
-        var uri = nas.PackageUri(version);
-        var fileName = Uri.UnescapeDataString(uri.Segments[^1]);
-        logger.LogInformation("Update to {Version}: downloading {Path} from {Host}", version, uri.AbsolutePath, uri.Authority);
-        var expected = await nas.GetChecksumAsync(uri, fileName, cancellationToken).ConfigureAwait(false);
-        if (expected is null && options.Update.RequireChecksum)
-            throw new NasException($"{uri.AbsolutePath}.sha256 is not on the NAS and Update:RequireChecksum is set");
-
-        using var download = await ReleaseDownload.OpenAsync(nas, uri, logger, progress.Downloaded, cancellationToken).ConfigureAwait(false);
-        progress.Downloaded(0, download.TotalBytes);
-        var extractor = new PackageExtractor(store.StagedTree, options.Update.MaxEntries, options.Update.MaxExtractedBytes);
-        ExtractedPackage package;
-        try
-        {
-            await using var gzip = new GZipStream(download, CompressionMode.Decompress, leaveOpen: true);
-            package = await extractor.ExtractAsync(gzip, cancellationToken).ConfigureAwait(false);
-            // Read the gzip stream to its end so that its CRC-32 and length trailer are checked too.
-            await gzip.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception invalid) when (invalid is InvalidDataException or FormatException or EndOfStreamException)
-        {
-            throw new PackageRefusedException(download.LooksLikeGzip
-                ? $"{fileName} is not a valid .tar.gz: {Excerpt.Of(invalid.Message)}"
-                : $"{fileName} is not gzip-compressed (it does not start with 1f 8b)");
-        }
-        await download.DrainAsync(cancellationToken).ConfigureAwait(false);
-
-        progress.Phase(UpdatePhase.Verify, $"verifying {fileName} ({package.Entries} entries, {package.Bytes} bytes)");
-        var actual = download.Sha256();
-        if (expected is not null && actual != expected)
-            throw new PackageRefusedException($"SHA-256 mismatch for {fileName}: the NAS's .sha256 says {expected}, the download is {actual}");
-        InstalledRelease manifest;
-        try
-        {
-            manifest = InstalledRelease.Read(store.StagedTree);
-        }
-        catch (Exception missing) when (missing is IOException or InvalidDataException)
-        {
-            throw new PackageRefusedException($"the package has no usable package.json: {missing.Message}");
-        }
-        if (manifest.Version != version)
-            throw new PackageRefusedException($"the package's package.json says version {Excerpt.Of(manifest.Version)}, not {version}");
-        var dist = Path.Combine(store.StagedTree, "dist");
-        if (!Directory.Exists(dist) || File.GetAttributes(dist).HasFlag(FileAttributes.ReparsePoint))
-            throw new PackageRefusedException("the package has no dist/ directory");
-        logger.LogInformation("Update to {Version}: verified (sha256 {Sha256}{Checked})", version, actual, expected is null ? ", no .sha256 on the NAS" : ", matches the NAS's .sha256");
-        return package.TopLevelEntries;
     }
 
     /// <summary>
