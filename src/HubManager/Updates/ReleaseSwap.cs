@@ -38,7 +38,10 @@ public sealed class ReleaseSwap(string installDir, string otherTree, string asid
             placed?.Invoke(entry.Name);
         }
         Posix.FsyncDirectory(installDir);
-        Posix.FsyncDirectory(otherTree);
+        // Gone when a transaction deleted the unhealthy release and crashed before closing its journal: every entry
+        // is then already in place (a move into it would have failed above), and there is nothing of it to sync.
+        if (Posix.Exists(otherTree))
+            Posix.FsyncDirectory(otherTree);
         Posix.FsyncDirectory(aside);
     }
 
