@@ -19,10 +19,8 @@ namespace HubManager.Updates;
 /// rename converges in process (<see cref="ConvergeAsync"/>): the old release goes back live and the journal is
 /// closed, so that <c>GET /update</c>, <c>/version</c>, the running hub and a later manager restart tell one story.
 /// A healthy verdict is final: a commit that cannot keep its backup (a full disk) still keeps the new release.
-/// <para>
-/// <c>stepDone</c> hears the name of each durable step as it completes; the manager passes none. The transaction's
-/// spec (UpdateTransactionSpec) aborts there, as a crash would, and checks that recovery converges.
-/// </para>
+/// <c>stepDone</c> hears the name of each durable step as it completes (the manager passes none): the transaction's
+/// spec, UpdateTransactionTests, aborts there as a crash would and checks that recovery converges.
 /// </summary>
 public sealed class UpdateTransaction(
     HubManagerOptions options, UpdateStore store, IHubUnit hub, UpdateProgress progress, HubOwnership ownership,
@@ -154,8 +152,6 @@ public sealed class UpdateTransaction(
         if (intent.Kind == KindUpdate)
             UpdateStore.DeleteTree(store.Transaction); // the unhealthy release
         Done("unhealthy release deleted");
-        store.DeleteIntent();
-        Done("journal closed");
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
         if (intent.Kind == KindUpdate)
         {
@@ -167,6 +163,7 @@ public sealed class UpdateTransaction(
             logger.LogWarning("Rollback to {Version} was unhealthy; {Previous} restored{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
             progress.Finish(UpdateState.Failed, $"the rollback to {intent.Version} was unhealthy ({intent.Reason}); {intent.PreviousVersion} was restored{oldHealth}", intent.Journal);
         }
+        CloseJournal();
     }
 
     /// <summary>
@@ -243,10 +240,20 @@ public sealed class UpdateTransaction(
             if (intent.Kind == KindUpdate)
                 UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
-        store.DeleteIntent();
-        Done("journal closed");
         logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == KindUpdate ? "Update" : "Rollback", intent.Version);
         progress.Finish(intent.Kind == KindUpdate ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
+        CloseJournal();
+    }
+
+    /// <summary>
+    /// The last step, after the outcome is saved: a crash in between makes recovery redo the (idempotent) phase, where
+    /// the other order would leave a "running" status and no journal, which recovery reports as "nothing was installed".
+    /// </summary>
+    void CloseJournal()
+    {
+        Done("outcome saved");
+        store.DeleteIntent();
+        Done("journal closed");
     }
 
     void KeepBackup(UpdateIntent intent)
