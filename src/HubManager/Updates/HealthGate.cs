@@ -41,7 +41,7 @@ public sealed class HealthGate(UnitController controller, UnitStatusCache status
     /// Restarts the unit and watches it; never throws for an unhealthy hub or an unreachable systemd (both are
     /// verdicts: the transaction must converge either way), only for a cancelled wait.
     /// </summary>
-    public async Task<HealthVerdict> RestartAndCheckAsync(Action<string> phase, CancellationToken cancellationToken)
+    public async Task<HealthVerdict> RestartAndCheckAsync(Action<UpdatePhase> phase, CancellationToken cancellationToken)
     {
         try
         {
@@ -53,7 +53,7 @@ public sealed class HealthGate(UnitController controller, UnitStatusCache status
         }
     }
 
-    async Task<HealthVerdict> CheckAsync(Action<string> phase, CancellationToken cancellationToken)
+    async Task<HealthVerdict> CheckAsync(Action<UpdatePhase> phase, CancellationToken cancellationToken)
     {
         phase(UpdatePhase.Restart);
         var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);

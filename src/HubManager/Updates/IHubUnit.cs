@@ -23,7 +23,7 @@ public interface IHubUnit
     /// Restarts the hub and judges the release it now runs; never throws for an unhealthy hub or an unreachable
     /// systemd (both are verdicts), only for a cancelled wait. <paramref name="phase"/> hears <c>restart</c> and <c>health</c>.
     /// </summary>
-    Task<HealthVerdict> RestartAndCheckAsync(Action<string> phase, CancellationToken cancellationToken);
+    Task<HealthVerdict> RestartAndCheckAsync(Action<UpdatePhase> phase, CancellationToken cancellationToken);
 
     /// <summary>The hub's last log lines since <paramref name="since"/>, for the report of an unhealthy release.</summary>
     IReadOnlyList<string> LogSince(DateTimeOffset since);

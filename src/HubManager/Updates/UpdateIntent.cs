@@ -7,12 +7,10 @@ namespace HubManager.Updates;
 /// </summary>
 public sealed record UpdateIntent
 {
-    /// <summary><c>update</c> (other side = freshly staged tree) or <c>rollback</c> (other side = a backup's tree).</summary>
-    public required string Kind { get; init; }
+    public required TransactionKind Kind { get; init; }
     public required string Version { get; init; }
     public string? PreviousVersion { get; init; }
-    /// <summary><c>install</c> (swapping), <c>restart</c> (swapped: restart and check), <c>rollback</c> (swapping back), <c>commit</c> (healthy: keep it).</summary>
-    public required string Phase { get; init; }
+    public required IntentPhase Phase { get; init; }
     /// <summary>The directory holding the side of each entry that is not live.</summary>
     public required string OtherTree { get; init; }
     public required bool HubWasRunning { get; init; }

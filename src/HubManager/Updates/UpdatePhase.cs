@@ -1,7 +1,15 @@
+using System.Text.Json.Serialization;
+
 namespace HubManager.Updates;
 
 /// <summary>The phases of a running update, in order (<c>rollback</c> only when the new release is unhealthy).</summary>
-public static class UpdatePhase
+[JsonConverter(typeof(WordEnumConverter<UpdatePhase>))]
+public enum UpdatePhase
 {
-    public const string Download = "download", Verify = "verify", Install = "install", Restart = "restart", Health = "health", Rollback = "rollback";
+    Download,
+    Verify,
+    Install,
+    Restart,
+    Health,
+    Rollback,
 }

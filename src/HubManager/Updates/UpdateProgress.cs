@@ -40,7 +40,7 @@ public sealed class UpdateProgress
     }
 
     /// <summary>A new update or rollback: running, from its first phase.</summary>
-    public void Begin(string version, string? previousVersion, string phase)
+    public void Begin(string version, string? previousVersion, UpdatePhase phase)
     {
         Save(new UpdateStatus
         {
@@ -54,7 +54,7 @@ public sealed class UpdateProgress
     }
 
     /// <summary>A phase boundary: persisted, logged (one line per phase) and shown in <c>systemctl status</c>.</summary>
-    public void Phase(string phase, string? detail = null)
+    public void Phase(UpdatePhase phase, string? detail = null)
     {
         UpdateStatus now;
         lock (gate)
@@ -88,7 +88,7 @@ public sealed class UpdateProgress
     /// shown, so that <c>GET /update</c> never reports an end a manager restart would not, and so that the run
     /// (which releases the updater right after this) is as good as over once it is shown.
     /// </summary>
-    public void Finish(string state, string? error, IReadOnlyList<string>? hubJournal = null)
+    public void Finish(UpdateState state, string? error, IReadOnlyList<string>? hubJournal = null)
     {
         UpdateStatus now;
         lock (gate)
@@ -136,7 +136,7 @@ public sealed class UpdateProgress
 
     void Notify(string text) => notifier?.Notify(new ServiceState("STATUS=" + text.ReplaceLineEndings(" ")));
 
-    static string Describe(string phase) => phase switch
+    static string Describe(UpdatePhase phase) => phase switch
     {
         UpdatePhase.Download => "downloading",
         UpdatePhase.Verify => "verifying",
@@ -144,6 +144,6 @@ public sealed class UpdateProgress
         UpdatePhase.Restart => "restarting the hub",
         UpdatePhase.Health => "checking the hub's health",
         UpdatePhase.Rollback => "rolling back",
-        _ => phase,
+        _ => phase.Word(),
     };
 }

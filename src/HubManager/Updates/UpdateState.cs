@@ -1,7 +1,15 @@
+using System.Text.Json.Serialization;
+
 namespace HubManager.Updates;
 
-/// <summary>The update states <c>GET /update</c> reports.</summary>
-public static class UpdateState
+/// <summary>The update states <c>GET /update</c> reports, as camelCase words (<c>rolledBack</c>).</summary>
+[JsonConverter(typeof(WordEnumConverter<UpdateState>))]
+public enum UpdateState
 {
-    public const string Idle = "idle", Running = "running", Succeeded = "succeeded", Failed = "failed", RolledBack = "rolledBack";
+    Idle,
+    Running,
+    Succeeded,
+    Failed,
+    /// <summary>The new release was unhealthy and the old one is back, or a rollback to a backup succeeded.</summary>
+    RolledBack,
 }

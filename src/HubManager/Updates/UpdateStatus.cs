@@ -7,10 +7,10 @@ namespace HubManager.Updates;
 /// </summary>
 public sealed record UpdateStatus
 {
-    public string State { get; init; } = UpdateState.Idle;
+    public UpdateState State { get; init; } = UpdateState.Idle;
     public string? Version { get; init; }
     public string? PreviousVersion { get; init; }
-    public string? Phase { get; init; }
+    public UpdatePhase? Phase { get; init; }
     public long BytesDownloaded { get; init; }
     public long? BytesTotal { get; init; }
     public DateTimeOffset? StartedAt { get; init; }

@@ -26,17 +26,14 @@ public sealed class UpdateTransaction(
     HubManagerOptions options, UpdateStore store, IHubUnit hub, UpdateProgress progress, HubOwnership ownership,
     ILogger<UpdateTransaction> logger, TimeProvider time, Action<string>? stepDone = null)
 {
-    public const string KindUpdate = "update", KindRollback = "rollback";
-    const string PhaseInstall = "install", PhaseRestart = "restart", PhaseRollback = "rollback", PhaseCommit = "commit";
-
     /// <summary>
     /// Swaps <paramref name="names"/> from <paramref name="otherTree"/> into the install directory and sees it
     /// through to commit or rollback. True when the new side ended up live (and healthy, if the hub was running).
     /// </summary>
-    public async Task<bool> RunAsync(string kind, string version, string? previousVersion, string otherTree,
+    public async Task<bool> RunAsync(TransactionKind kind, string version, string? previousVersion, string otherTree,
         IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        using var held = await ownership.TakeAsync($"the {kind} to {version}", cancellationToken).ConfigureAwait(false);
+        using var held = await ownership.TakeAsync($"the {kind.Word()} to {version}", cancellationToken).ConfigureAwait(false);
         // Read with the hub held: no operator job is under way or can start, so this is how the operator left it.
         var hubWasRunning = await hub.IsRunningAsync().ConfigureAwait(false);
         store.EnsureReleasesDir();
@@ -50,7 +47,7 @@ public sealed class UpdateTransaction(
             Kind = kind,
             Version = version,
             PreviousVersion = previousVersion,
-            Phase = PhaseInstall,
+            Phase = IntentPhase.Install,
             OtherTree = otherTree,
             HubWasRunning = hubWasRunning,
             Entries = swap.Describe(names),
@@ -61,7 +58,7 @@ public sealed class UpdateTransaction(
         {
             Done("install journaled");
             swap.PlaceAll(intent.Entries, newLive: true, name => Done($"{name} swapped in"));
-            intent = intent with { Phase = PhaseRestart };
+            intent = intent with { Phase = IntentPhase.Restart };
             store.WriteIntent(intent);
             Done("restart journaled");
             return await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
@@ -77,26 +74,26 @@ public sealed class UpdateTransaction(
     /// <summary>Brings an interrupted transaction to a consistent end (see the phases above) and reports it.</summary>
     public async Task RecoverAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
-        if (intent.Phase is not (PhaseInstall or PhaseRestart or PhaseRollback or PhaseCommit))
+        if (!Enum.IsDefined(intent.Phase))
             throw new InvalidDataException($"{store.IntentFile} has an unknown phase '{intent.Phase}'");
-        using var held = await ownership.TakeAsync($"the recovery of the {intent.Kind} to {intent.Version}", cancellationToken).ConfigureAwait(false);
+        using var held = await ownership.TakeAsync($"the recovery of the {intent.Kind.Word()} to {intent.Version}", cancellationToken).ConfigureAwait(false);
         try
         {
             store.EnsureReleasesDir();
             switch (intent.Phase)
             {
-                case PhaseInstall:
+                case IntentPhase.Install:
                     var restart = await UndoInstallAsync(intent, cancellationToken).ConfigureAwait(false);
                     var message = $"the install of {intent.Version} was found unfinished at start-up; it was undone and {intent.PreviousVersion ?? "the previous release"} kept{restart}";
                     logger.LogWarning("Recovered: {Message}", message);
                     progress.Finish(UpdateState.Failed, message);
                     break;
-                case PhaseRestart:
+                case IntentPhase.Restart:
                     // Fully swapped before the manager stopped: make sure, then judge the new release as if uninterrupted.
                     Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: true);
                     await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
                     break;
-                case PhaseRollback:
+                case IntentPhase.Rollback:
                     await RollBackAsync(intent, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
@@ -128,7 +125,7 @@ public sealed class UpdateTransaction(
         }
         var lines = hub.LogSince(restartedAt.AddSeconds(-1));
         logger.LogError("{Version} is unhealthy: {Reason}; rolling back to {Previous}", intent.Version, verdict.Reason, intent.PreviousVersion);
-        intent = intent with { Phase = PhaseRollback, Reason = verdict.Reason, Journal = lines };
+        intent = intent with { Phase = IntentPhase.Rollback, Reason = verdict.Reason, Journal = lines };
         try
         {
             store.WriteIntent(intent);
@@ -149,11 +146,11 @@ public sealed class UpdateTransaction(
         Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false, name => Done($"{name} swapped back"));
         var verdict = await hub.RestartAndCheckAsync(_ => { }, cancellationToken).ConfigureAwait(false);
         Done("old release restarted");
-        if (intent.Kind == KindUpdate)
+        if (intent.Kind == TransactionKind.Update)
             UpdateStore.DeleteTree(store.Transaction); // the unhealthy release
         Done("unhealthy release deleted");
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
-        if (intent.Kind == KindUpdate)
+        if (intent.Kind == TransactionKind.Update)
         {
             logger.LogWarning("Update to {Version} rolled back to {Previous}{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
             progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.Journal);
@@ -174,7 +171,7 @@ public sealed class UpdateTransaction(
     async Task ConvergeAsync(UpdateIntent intent, Exception failure, CancellationToken cancellationToken)
     {
         var previous = intent.PreviousVersion ?? "the previous release";
-        logger.LogError("The {Kind} to {Version} failed after its first rename: {Reason}; restoring {Previous}", intent.Kind, intent.Version, failure.Message, previous);
+        logger.LogError("The {Kind} to {Version} failed after its first rename: {Reason}; restoring {Previous}", intent.Kind.Word(), intent.Version, failure.Message, previous);
         string outcome;
         try
         {
@@ -195,7 +192,7 @@ public sealed class UpdateTransaction(
     async Task<string> UndoInstallAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
         Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false);
-        if (intent.Kind == KindUpdate)
+        if (intent.Kind == TransactionKind.Update)
             UpdateStore.DeleteTree(store.Transaction);
         store.DeleteIntent();
         if (!intent.HubWasRunning)
@@ -214,11 +211,11 @@ public sealed class UpdateTransaction(
     /// </summary>
     void Commit(UpdateIntent intent)
     {
-        if (intent.Phase != PhaseCommit)
+        if (intent.Phase != IntentPhase.Commit)
         {
             try
             {
-                store.WriteIntent(intent = intent with { Phase = PhaseCommit });
+                store.WriteIntent(intent = intent with { Phase = IntentPhase.Commit });
                 Done("commit journaled");
             }
             catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
@@ -237,11 +234,11 @@ public sealed class UpdateTransaction(
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning("{Version} is kept, but the backup of {Previous} could not be: {Reason}", intent.Version, intent.PreviousVersion, failure.Message);
-            if (intent.Kind == KindUpdate)
+            if (intent.Kind == TransactionKind.Update)
                 UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
-        logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == KindUpdate ? "Update" : "Rollback", intent.Version);
-        progress.Finish(intent.Kind == KindUpdate ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
+        logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == TransactionKind.Update ? "Update" : "Rollback", intent.Version);
+        progress.Finish(intent.Kind == TransactionKind.Update ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
         CloseJournal();
     }
 
@@ -258,7 +255,7 @@ public sealed class UpdateTransaction(
 
     void KeepBackup(UpdateIntent intent)
     {
-        if (intent.Kind != KindUpdate)
+        if (intent.Kind != TransactionKind.Update)
         {
             UpdateStore.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
             return;

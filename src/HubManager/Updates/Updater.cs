@@ -131,14 +131,14 @@ public sealed class Updater
         {
             if (store.ReadIntent() is { } intent)
             {
-                logger.LogWarning("Found an unfinished {Kind} to {Version} (phase {Phase}); recovering", intent.Kind, intent.Version, intent.Phase);
+                logger.LogWarning("Found an unfinished {Kind} to {Version} (phase {Phase}); recovering", intent.Kind.Word(), intent.Version, intent.Phase.Word());
                 await transaction.RecoverAsync(intent, cancellationToken).ConfigureAwait(false);
             }
             else if (progress.Current.State == UpdateState.Running)
             {
                 // Killed before the intent journal: the live install was never touched.
                 UpdateStore.DeleteTree(store.Transaction);
-                var message = $"the manager stopped during the {progress.Current.Phase} phase; nothing was installed";
+                var message = $"the manager stopped during the {progress.Current.Phase?.Word()} phase; nothing was installed";
                 logger.LogWarning("Update to {Version}: {Message}", progress.Current.Version, message);
                 progress.Finish(UpdateState.Failed, message);
             }
@@ -162,7 +162,7 @@ public sealed class Updater
         try
         {
             if (store.ReadIntent() is { } intent)
-                return $"recovery of the {intent.Kind} to {intent.Version}";
+                return $"recovery of the {intent.Kind.Word()} to {intent.Version}";
         }
         catch (InvalidDataException)
         {
@@ -206,7 +206,7 @@ public sealed class Updater
                 progress.Finish(UpdateState.Failed, reason);
                 return;
             }
-            await transaction.RunAsync(UpdateTransaction.KindUpdate, version, installed, store.StagedTree, entries, cancellationToken).ConfigureAwait(false);
+            await transaction.RunAsync(TransactionKind.Update, version, installed, store.StagedTree, entries, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -231,7 +231,7 @@ public sealed class Updater
         try
         {
             var tree = Path.Combine(store.BackupDir(backup.Version), "tree");
-            var healthy = await transaction.RunAsync(UpdateTransaction.KindRollback, backup.Version, installed, tree, backup.Entries, cancellationToken).ConfigureAwait(false);
+            var healthy = await transaction.RunAsync(TransactionKind.Rollback, backup.Version, installed, tree, backup.Entries, cancellationToken).ConfigureAwait(false);
             return healthy
                 ? (RollbackOutcome.RolledBack, $"Hub rolled back to version {backup.Version}")
                 // An unhealthy rollback always ends with an error saying why (UpdateTransaction); the fallback is never seen.

@@ -104,10 +104,10 @@ public class UpdateRecoveryTests(HubSandbox sandbox)
             await new PackageExtractor(store.StagedTree, 1000, 1 << 30).ExtractAsync(gzip, CancellationToken.None);
         var swap = new ReleaseSwap(bench.Install, store.StagedTree, store.Aside);
         var entries = swap.Describe(["dist", "package.json", "gui"]);
-        store.WriteStatus(new UpdateStatus { State = "running", Version = "2.0.11", PreviousVersion = "2.0.10", Phase = phase, StartedAt = DateTimeOffset.UtcNow });
+        store.WriteStatus(new UpdateStatus { State = UpdateState.Running, Version = "2.0.11", PreviousVersion = "2.0.10", Phase = Enum.Parse<UpdatePhase>(phase, ignoreCase: true), StartedAt = DateTimeOffset.UtcNow });
         store.WriteIntent(new UpdateIntent
         {
-            Kind = UpdateTransaction.KindUpdate, Version = "2.0.11", PreviousVersion = "2.0.10", Phase = phase,
+            Kind = TransactionKind.Update, Version = "2.0.11", PreviousVersion = "2.0.10", Phase = Enum.Parse<IntentPhase>(phase, ignoreCase: true),
             OtherTree = store.StagedTree, HubWasRunning = true, Entries = entries, StartedAt = DateTimeOffset.UtcNow,
         });
         swap.Place(entries[0], newLive: true);

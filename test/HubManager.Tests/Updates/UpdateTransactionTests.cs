@@ -140,7 +140,7 @@ public class UpdateTransactionTests
             {
                 // The rollback goes back over a real update's backup.
                 bench.progress.Begin("2.0.11", "2.0.10", UpdatePhase.Download);
-                await bench.Transaction(null).RunAsync(UpdateTransaction.KindUpdate, "2.0.11", "2.0.10", bench.store.StagedTree, Entries, CancellationToken.None);
+                await bench.Transaction(null).RunAsync(TransactionKind.Update, "2.0.11", "2.0.10", bench.store.StagedTree, Entries, CancellationToken.None);
                 bench.hub.Restarts = 0;
             }
             bench.oldTree = UpdateTests.Snapshot(bench.options.InstallDir);
@@ -154,11 +154,11 @@ public class UpdateTransactionTests
         {
             if (IsUpdate)
             {
-                await Transaction(stepDone).RunAsync(UpdateTransaction.KindUpdate, "2.0.11", "2.0.10", store.StagedTree, Entries, cancellationToken);
+                await Transaction(stepDone).RunAsync(TransactionKind.Update, "2.0.11", "2.0.10", store.StagedTree, Entries, cancellationToken);
                 return;
             }
             var backup = store.Backups().Single();
-            await Transaction(stepDone).RunAsync(UpdateTransaction.KindRollback, backup.Version, "2.0.11",
+            await Transaction(stepDone).RunAsync(TransactionKind.Rollback, backup.Version, "2.0.11",
                 Path.Combine(store.BackupDir(backup.Version), "tree"), backup.Entries, cancellationToken);
         }
 
@@ -249,7 +249,7 @@ public class UpdateTransactionTests
             return Task.FromResult<string?>(null);
         }
 
-        public Task<HealthVerdict> RestartAndCheckAsync(Action<string> phase, CancellationToken cancellationToken)
+        public Task<HealthVerdict> RestartAndCheckAsync(Action<UpdatePhase> phase, CancellationToken cancellationToken)
         {
             phase(UpdatePhase.Restart);
             Restart();
