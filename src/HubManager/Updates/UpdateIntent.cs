@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace HubManager.Updates;
 
 /// <summary>
@@ -18,5 +20,7 @@ public sealed record UpdateIntent
     public DateTimeOffset StartedAt { get; init; }
     /// <summary>Why the new release is being swapped back (phase <c>rollback</c>).</summary>
     public string? Reason { get; init; }
-    public IReadOnlyList<string> Journal { get; init; } = [];
+    /// <summary>The hub's last log lines when it was judged unhealthy (<c>journal</c> in the file, as in <see cref="UpdateStatus"/>).</summary>
+    [JsonPropertyName("journal")]
+    public IReadOnlyList<string> HubLog { get; init; } = [];
 }

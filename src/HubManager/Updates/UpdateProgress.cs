@@ -84,11 +84,11 @@ public sealed class UpdateProgress
             : string.Create(CultureInfo.InvariantCulture, $"Updating hub to {version}: downloading {bytes / 1048576.0:0.0} MiB");
 
     /// <summary>
-    /// The end: state, error and the hub's journal lines (when a release was judged unhealthy). Saved before it is
+    /// The end: state, error and the hub's last log lines (when a release was judged unhealthy). Saved before it is
     /// shown, so that <c>GET /update</c> never reports an end a manager restart would not, and so that the run
     /// (which releases the updater right after this) is as good as over once it is shown.
     /// </summary>
-    public void Finish(UpdateState state, string? error, IReadOnlyList<string>? hubJournal = null)
+    public void Finish(UpdateState state, string? error, IReadOnlyList<string>? hubLog = null)
     {
         UpdateStatus now;
         lock (gate)
@@ -98,7 +98,7 @@ public sealed class UpdateProgress
                 Phase = null,
                 Error = error,
                 FinishedAt = time.GetUtcNow(),
-                Journal = hubJournal ?? current.Journal,
+                HubLog = hubLog ?? current.HubLog,
             };
         Persist(now);
         lock (gate)

@@ -1,9 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace HubManager.Updates;
 
 /// <summary>
 /// <c>GET /update</c>: the last (or running) update or rollback, persisted in <c>StateDir/update-state.json</c>
-/// on every phase change so that it survives manager restarts. <see cref="Journal"/> holds the hub's last
-/// journal lines when a release was judged unhealthy; <see cref="Backups"/> is read from disk on every request.
+/// on every phase change so that it survives manager restarts. <see cref="HubLog"/> (<c>journal</c> in the API)
+/// holds the hub's last log lines when a release was judged unhealthy; <see cref="Backups"/> is read from disk on every request.
 /// </summary>
 public sealed record UpdateStatus
 {
@@ -16,6 +18,7 @@ public sealed record UpdateStatus
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public string? Error { get; init; }
-    public IReadOnlyList<string> Journal { get; init; } = [];
+    [JsonPropertyName("journal")]
+    public IReadOnlyList<string> HubLog { get; init; } = [];
     public IReadOnlyList<string> Backups { get; init; } = [];
 }

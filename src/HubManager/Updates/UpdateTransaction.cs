@@ -125,7 +125,7 @@ public sealed class UpdateTransaction(
         }
         var lines = hub.LogSince(restartedAt.AddSeconds(-1));
         logger.LogError("{Version} is unhealthy: {Reason}; rolling back to {Previous}", intent.Version, verdict.Reason, intent.PreviousVersion);
-        intent = intent with { Phase = IntentPhase.Rollback, Reason = verdict.Reason, Journal = lines };
+        intent = intent with { Phase = IntentPhase.Rollback, Reason = verdict.Reason, HubLog = lines };
         try
         {
             store.WriteIntent(intent);
@@ -153,12 +153,12 @@ public sealed class UpdateTransaction(
         if (intent.Kind == TransactionKind.Update)
         {
             logger.LogWarning("Update to {Version} rolled back to {Previous}{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
-            progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.Journal);
+            progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.HubLog);
         }
         else
         {
             logger.LogWarning("Rollback to {Version} was unhealthy; {Previous} restored{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
-            progress.Finish(UpdateState.Failed, $"the rollback to {intent.Version} was unhealthy ({intent.Reason}); {intent.PreviousVersion} was restored{oldHealth}", intent.Journal);
+            progress.Finish(UpdateState.Failed, $"the rollback to {intent.Version} was unhealthy ({intent.Reason}); {intent.PreviousVersion} was restored{oldHealth}", intent.HubLog);
         }
         CloseJournal();
     }
