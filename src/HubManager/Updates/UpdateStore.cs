@@ -158,6 +158,27 @@ public sealed class UpdateStore(string stateDir, string installDir)
 
     public void WriteIntent(UpdateIntent intent) => Write(IntentFile, intent, UpdateJson.Api.UpdateIntent);
 
+    /// <summary>The first journal write: nothing is renamed yet, so a failure only has to leave no journal behind.</summary>
+    public void WriteFirstIntent(UpdateIntent intent)
+    {
+        try
+        {
+            WriteIntent(intent);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                DeleteIntent(); // a write that failed at its final fsync has already renamed the file into place
+            }
+            catch (IOException)
+            {
+                // An intent left over only makes recovery undo nothing and restart the hub: harmless.
+            }
+            throw new IOException($"cannot write the update's journal {IntentFile}: {failure.Message}; nothing was installed", failure);
+        }
+    }
+
     /// <summary>Closes the transaction: after this (durable) delete, recovery has nothing to do.</summary>
     public void DeleteIntent()
     {

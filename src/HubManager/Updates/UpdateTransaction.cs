@@ -53,7 +53,7 @@ public sealed class UpdateTransaction(
             Entries = swap.Describe(names),
             StartedAt = time.GetUtcNow(),
         };
-        WriteFirstIntent(intent);
+        store.WriteFirstIntent(intent);
         try
         {
             Done("install journaled");
@@ -245,12 +245,20 @@ public sealed class UpdateTransaction(
     /// <summary>
     /// The last step, after the outcome is saved: a crash in between makes recovery redo the (idempotent) phase, where
     /// the other order would leave a "running" status and no journal, which recovery reports as "nothing was installed".
+    /// The tree is final by now, so a journal that cannot be deleted or synced is no failure to undo: the next start redoes the phase.
     /// </summary>
     void CloseJournal()
     {
         Done("outcome saved");
-        store.DeleteIntent();
-        Done("journal closed");
+        try
+        {
+            store.DeleteIntent();
+            Done("journal closed");
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Cannot close the journal {File} ({Reason}); the next start finishes the transaction", store.IntentFile, failure.Message);
+        }
     }
 
     void KeepBackup(UpdateIntent intent)
@@ -265,27 +273,6 @@ public sealed class UpdateTransaction(
         {
             logger.LogInformation("Pruning the backup of {Version} (Update:KeepBackups={Keep})", stale.Version, options.Update.KeepBackups);
             UpdateStore.DeleteTree(store.BackupDir(stale.Version));
-        }
-    }
-
-    /// <summary>The first journal write: nothing is renamed yet, so a failure only has to leave no journal behind.</summary>
-    void WriteFirstIntent(UpdateIntent intent)
-    {
-        try
-        {
-            store.WriteIntent(intent);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            try
-            {
-                store.DeleteIntent(); // a write that failed at its final fsync has already renamed the file into place
-            }
-            catch (IOException)
-            {
-                // An intent left over only makes recovery undo nothing and restart the hub: harmless.
-            }
-            throw new IOException($"cannot write the update's journal {store.IntentFile}: {failure.Message}; nothing was installed", failure);
         }
     }
 
