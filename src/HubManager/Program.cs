@@ -24,7 +24,7 @@ try
         .AddEnvironmentVariables("HUBMANAGER_")
         .AddCommandLine(commandLine.ConfigurationArgs);
     options = HubManagerOptions.Load(configuration);
-    if (options.Nas.Url is not null && InstallFilesystem.Problem(new UpdateJournal(options.StateDir, options.InstallDir), options.InstallDir) is { } notAtomic)
+    if (options.Nas.Url is not null && InstallFilesystem.Problem(new UpdateStore(options.StateDir, options.InstallDir), options.InstallDir) is { } notAtomic)
         throw new ConfigurationException("InstallDir", notAtomic);
 }
 catch (Exception invalid) when (invalid is ConfigurationException or InvalidDataException or FormatException)
@@ -61,12 +61,17 @@ builder.Services.AddSingleton<ApiRouter>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(options.Update);
 builder.Services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
-builder.Services.AddSingleton(new UpdateJournal(options.StateDir, options.InstallDir));
+builder.Services.AddSingleton(new UpdateStore(options.StateDir, options.InstallDir));
 builder.Services.AddSingleton<UpdateProgress>();
 builder.Services.AddSingleton<HubOwnership>();
-builder.Services.AddSingleton<HealthGate>();
+builder.Services.AddSingleton<IHubUnit, HealthGate>();
 builder.Services.AddSingleton<UpdateTransaction>();
-builder.Services.AddSingleton<Updater>();
+// Built here rather than registered: the staging step belongs to the updater alone (and a registration costs idle memory).
+builder.Services.AddSingleton(services => new Updater(options,
+    new ReleaseStaging(options, services.GetRequiredService<NasClient>(), services.GetRequiredService<UpdateStore>(),
+        services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ILogger<ReleaseStaging>>()),
+    services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
+    services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
 builder.Services.AddSingleton<UpdateEndpoints>();
 builder.Services.AddHostedService<UpdateRecovery>();
 builder.Services.AddHostedService<SystemdWatchdog>();

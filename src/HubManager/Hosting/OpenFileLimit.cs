@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using HubManager.Updates;
+using HubManager.Platform;
 
 namespace HubManager.Hosting;
 
@@ -25,10 +25,10 @@ public static partial class OpenFileLimit
         public ulong Maximum;
     }
 
-    [LibraryImport(Posix.Libc, SetLastError = true)]
+    [LibraryImport(Libc.SoName, SetLastError = true)]
     private static partial int getrlimit(int resource, out ResourceLimit limit);
 
-    [LibraryImport(Posix.Libc, SetLastError = true)]
+    [LibraryImport(Libc.SoName, SetLastError = true)]
     private static partial int setrlimit(int resource, in ResourceLimit limit);
 
     /// <summary>Raises the soft limit to the hard one when allowed (EPERM under a seccomp filter is fine) and returns the soft limit now in force.</summary>

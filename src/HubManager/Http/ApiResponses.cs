@@ -34,6 +34,7 @@ public sealed record ErrorResponse(string Error, string Message);
 [JsonSerializable(typeof(ControlResponse))]
 [JsonSerializable(typeof(VersionResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(UpdateResponse))]
 public sealed partial class ApiJson : JsonSerializerContext
 {
     /// <summary>

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using HubManager.Platform;
 using HubManager.Updates;
 
 namespace HubManager.Http;
@@ -12,20 +12,20 @@ namespace HubManager.Http;
 /// same clock tick as a reading could leave the stamp unchanged. So, as git does for "racily clean" files,
 /// a reading is reused only when the file's ctime was more than a second older than the reading.
 /// </summary>
-public sealed partial class InstalledVersion(string installDir)
+public sealed class InstalledVersion(string installDir)
 {
     static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(1);
 
     readonly string manifest = Path.Combine(installDir, "package.json");
     Reading? last;
 
-    sealed record Reading(Stamp Stamp, string? Version, bool Settled);
+    sealed record Reading(FileStamp Stamp, string? Version, bool Settled);
 
     /// <summary>The version in <c>InstallDir/package.json</c>, or null when it is missing or unreadable.</summary>
     public string? Get()
     {
         // Stamp first, then read: a change in between makes the next stamp differ, so it is read again.
-        if (!Stamp.TryGet(manifest, out var stamp))
+        if (!FileStamp.TryGet(manifest, out var stamp))
             return InstalledRelease.TryRead(installDir)?.Version;
         var reading = Volatile.Read(ref last);
         if (reading is { Settled: true } && reading.Stamp == stamp)
@@ -35,33 +35,4 @@ public sealed partial class InstalledVersion(string installDir)
         Volatile.Write(ref last, new Reading(stamp, version, settled));
         return version;
     }
-
-    /// <summary>What identifies one version of a file's content, from <c>statx(2)</c> of the path itself (a symlink is not followed, as reading does not follow it).</summary>
-    readonly record struct Stamp(uint DeviceMajor, uint DeviceMinor, ulong Inode, ulong Size, long ChangeSeconds, uint ChangeNanoseconds, long ModifySeconds, uint ModifyNanoseconds)
-    {
-        const int AtFdCwd = -100;
-        const int SymlinkNoFollow = 0x100;
-        const uint BasicStats = 0x7ff;
-
-        public DateTimeOffset ChangeTime => DateTimeOffset.FromUnixTimeSeconds(ChangeSeconds).AddTicks(ChangeNanoseconds / 100);
-
-        public static unsafe bool TryGet(string path, out Stamp stamp)
-        {
-            // struct statx has the same layout on every architecture (unlike struct stat).
-            var buffer = stackalloc byte[256];
-            if (statx(AtFdCwd, path, SymlinkNoFollow, BasicStats, buffer) != 0)
-            {
-                stamp = default;
-                return false;
-            }
-            stamp = new Stamp(
-                DeviceMajor: *(uint*)(buffer + 136), DeviceMinor: *(uint*)(buffer + 140), Inode: *(ulong*)(buffer + 32),
-                Size: *(ulong*)(buffer + 40), ChangeSeconds: *(long*)(buffer + 96), ChangeNanoseconds: *(uint*)(buffer + 104),
-                ModifySeconds: *(long*)(buffer + 112), ModifyNanoseconds: *(uint*)(buffer + 120));
-            return true;
-        }
-    }
-
-    [LibraryImport(Posix.Libc, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 }

@@ -42,8 +42,13 @@ public sealed class UpdateEndpoints(Updater updater)
             await Refuse(context, StatusCodes.Status400BadRequest, ReleaseVersion.Problem(version));
             return;
         }
-        var (status, response) = updater.StartUpdate(version!, force);
-        await ApiRouter.WriteAsync(context, status, response, UpdateJson.Api.UpdateResponse);
+        var (outcome, sentence) = updater.StartUpdate(version!, force);
+        await WriteAsync(context, outcome switch
+        {
+            StartOutcome.Started or StartOutcome.AlreadyThere => (StatusCodes.Status200OK, new UpdateResponse(true, Message: sentence)),
+            StartOutcome.Busy => (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: sentence)),
+            _ => (StatusCodes.Status503ServiceUnavailable, new UpdateResponse(false, Error: sentence)),
+        });
     }
 
     Task StatusAsync(HttpContext context) =>
@@ -52,20 +57,25 @@ public sealed class UpdateEndpoints(Updater updater)
     async Task CancelAsync(HttpContext context)
     {
         var (outcome, sentence) = await updater.CancelAsync();
-        var (status, response) = outcome switch
+        await WriteAsync(context, outcome switch
         {
             CancelOutcome.Cancelled => (StatusCodes.Status200OK, new UpdateResponse(true, Message: sentence)),
             CancelOutcome.Cancelling => (StatusCodes.Status202Accepted, new UpdateResponse(true, Message: sentence)),
             CancelOutcome.NothingRunning => (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: sentence)),
             _ => (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: sentence)),
-        };
-        await ApiRouter.WriteAsync(context, status, response, UpdateJson.Api.UpdateResponse);
+        });
     }
 
     async Task RollbackAsync(HttpContext context)
     {
-        var (status, response) = await updater.RollbackAsync();
-        await ApiRouter.WriteAsync(context, status, response, UpdateJson.Api.UpdateResponse);
+        var (outcome, sentence) = await updater.RollbackAsync();
+        await WriteAsync(context, outcome switch
+        {
+            RollbackOutcome.RolledBack => (StatusCodes.Status200OK, new UpdateResponse(true, Message: sentence)),
+            RollbackOutcome.Busy => (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: sentence)),
+            RollbackOutcome.NoBackup => (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: sentence)),
+            _ => (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: sentence)),
+        });
     }
 
     /// <summary>
@@ -125,5 +135,8 @@ public sealed class UpdateEndpoints(Updater updater)
     }
 
     static Task Refuse(HttpContext context, int status, string error) =>
-        ApiRouter.WriteAsync(context, status, new UpdateResponse(false, Error: error), UpdateJson.Api.UpdateResponse);
+        WriteAsync(context, (status, new UpdateResponse(false, Error: error)));
+
+    static Task WriteAsync(HttpContext context, (int Status, UpdateResponse Body) answer) =>
+        ApiRouter.WriteAsync(context, answer.Status, answer.Body, ApiJson.Api.UpdateResponse);
 }

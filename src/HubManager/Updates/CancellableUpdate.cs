@@ -1,21 +1,5 @@
 namespace HubManager.Updates;
 
-/// <summary>What <c>DELETE /update</c> found and did.</summary>
-public enum CancelOutcome
-{
-    /// <summary>No update or rollback is running.</summary>
-    NothingRunning,
-
-    /// <summary>A rollback, a recovery, or an update that has begun installing: stopping it could leave a half state.</summary>
-    NotCancellable,
-
-    /// <summary>The update stopped; nothing was installed and the staging tree is gone.</summary>
-    Cancelled,
-
-    /// <summary>The update was told to stop but has not finished stopping yet.</summary>
-    Cancelling,
-}
-
 /// <summary>
 /// The operator's handle on one running update. It can be cancelled while it downloads and verifies (the live
 /// install is untouched then) and never once it has begun installing, so that a cancel cannot leave the install

@@ -3,31 +3,45 @@ using HubManager.Systemd;
 
 namespace HubManager.Updates;
 
-/// <summary>The health gate's verdict; <see cref="Reason"/> says what failed.</summary>
-public readonly record struct HealthVerdict(bool Healthy, string? Reason)
-{
-    public static HealthVerdict Ok { get; } = new(true, null);
-    public static HealthVerdict Fail(string reason) => new(false, reason);
-}
-
 /// <summary>
 /// Restarts the hub over D-Bus and decides whether the release it now runs is healthy: the restart job ended
 /// <c>done</c>, then for <c>Update:HealthGraceSeconds</c> the unit stayed <c>active</c> with <c>NRestarts</c>
 /// unchanged (a crash-looping hub under <c>Restart=</c> bumps it; one without goes <c>failed</c>), and, when
 /// <c>Update:HealthUrl</c> is set, that URL answered 2xx at least once within the window.
 /// A grace of 0 trusts the job result alone. No operator job can interfere meanwhile (<see cref="HubOwnership"/>),
-/// so a stop in the window is a crash (or a <c>systemctl stop</c> behind the manager's back).
+/// so a stop in the window is a crash (or a <c>systemctl stop</c> behind the manager's back). It is the
+/// transaction's <see cref="IHubUnit"/>: the hub's unit over D-Bus, and its log from the journal.
 /// </summary>
-public sealed class HealthGate(UnitController controller, UnitStatusCache status, UpdateOptions options, TimeProvider time)
+public sealed class HealthGate(UnitController controller, UnitStatusCache status, UpdateOptions options, TimeProvider time) : IHubUnit
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     static readonly HttpClient Probe = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(3) };
+
+    public string Name => controller.Unit;
+
+    public async Task<bool> IsRunningAsync() =>
+        (await status.GetAsync().ConfigureAwait(false)).ActiveState is "active" or "activating" or "reloading";
+
+    public async Task<string?> RestartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
+            return outcome.Succeeded ? null : outcome.Error;
+        }
+        catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
+        {
+            return refused.Message;
+        }
+    }
+
+    public IReadOnlyList<string> LogSince(DateTimeOffset since) => HubJournalTail.Read(controller.Unit, since);
 
     /// <summary>
     /// Restarts the unit and watches it; never throws for an unhealthy hub or an unreachable systemd (both are
     /// verdicts: the transaction must converge either way), only for a cancelled wait.
     /// </summary>
-    public async Task<HealthVerdict> RestartAndCheckAsync(Action<string> phase, CancellationToken cancellationToken)
+    public async Task<HealthVerdict> RestartAndCheckAsync(Action<UpdatePhase> phase, CancellationToken cancellationToken)
     {
         try
         {
@@ -39,7 +53,7 @@ public sealed class HealthGate(UnitController controller, UnitStatusCache status
         }
     }
 
-    async Task<HealthVerdict> CheckAsync(Action<string> phase, CancellationToken cancellationToken)
+    async Task<HealthVerdict> CheckAsync(Action<UpdatePhase> phase, CancellationToken cancellationToken)
     {
         phase(UpdatePhase.Restart);
         var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);

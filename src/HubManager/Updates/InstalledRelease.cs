@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HubManager.Platform;
 
 namespace HubManager.Updates;
 

@@ -9,9 +9,6 @@ using Polly.Timeout;
 
 namespace HubManager.Updates;
 
-/// <summary>The NAS did not hand over the package; the message says what it answered, never a secret.</summary>
-public sealed class NasException(string message) : Exception(message);
-
 /// <summary>
 /// Talks to the NAS that holds release packages: a File Browser server (<c>Nas:Auth=filebrowser</c>: log in at
 /// <c>/api/login</c>, send the raw JWT as <c>X-Auth</c>, reuse it until its <c>exp</c> or an
@@ -26,12 +23,6 @@ public sealed class NasException(string message) : Exception(message);
 /// </summary>
 public sealed class NasClient : IDisposable
 {
-    /// <summary>The retry policy's knobs; tests shorten the delays.</summary>
-    public sealed record RetryPolicy(int MaxRetries, TimeSpan FirstDelay, TimeSpan MaxDelay, TimeSpan TotalTimeout)
-    {
-        public static RetryPolicy Default { get; } = new(5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(2));
-    }
-
     /// <summary>A token this close to its <c>exp</c> is not reused: the download could outlive it.</summary>
     static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(30);
 
@@ -44,7 +35,7 @@ public sealed class NasClient : IDisposable
     DateTimeOffset tokenExpires;
 
     public NasClient(NasOptions nas, ILogger<NasClient> logger)
-        : this(nas, logger, CreateHandler(RetryPolicy.Default, nas.Limits.ReadTimeout), TimeProvider.System) { }
+        : this(nas, logger, CreateHandler(NasRetryPolicy.Default, nas.Limits.ReadTimeout), TimeProvider.System) { }
 
     public NasClient(NasOptions nas, ILogger logger, HttpMessageHandler handler, TimeProvider time)
     {
@@ -60,7 +51,7 @@ public sealed class NasClient : IDisposable
     /// The resilience pipeline around a socket handler that never follows redirects (they could carry X-Auth elsewhere).
     /// Each attempt may wait <paramref name="headersTimeout"/> for the answer's headers before it counts as failed and is retried.
     /// </summary>
-    public static HttpMessageHandler CreateHandler(RetryPolicy policy, TimeSpan headersTimeout)
+    public static HttpMessageHandler CreateHandler(NasRetryPolicy policy, TimeSpan headersTimeout)
     {
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddTimeout(policy.TotalTimeout)
@@ -281,35 +272,4 @@ public sealed class NasClient : IDisposable
         string.IsNullOrEmpty(nas.Username) ? throw new NasException($"Nas:Username is required for Nas:Auth={nas.Auth}") : nas.Username;
 
     public void Dispose() => http.Dispose();
-
-    /// <summary>The <c>exp</c> claim of a JWT, read without verifying it (the NAS verifies its own tokens).</summary>
-    public static class Jwt
-    {
-        public static DateTimeOffset? Expiry(string jwt)
-        {
-            var parts = jwt.Split('.');
-            if (parts.Length != 3)
-                return null;
-            try
-            {
-                var payload = parts[1].Replace('-', '+').Replace('_', '/');
-                payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
-                var reader = new Utf8JsonReader(Convert.FromBase64String(payload));
-                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                    return null;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var isExp = reader.ValueTextEquals("exp"u8);
-                    reader.Read();
-                    if (isExp && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var seconds))
-                        return DateTimeOffset.FromUnixTimeSeconds(seconds);
-                    reader.Skip();
-                }
-            }
-            catch (Exception invalid) when (invalid is FormatException or JsonException or ArgumentOutOfRangeException)
-            {
-            }
-            return null;
-        }
-    }
 }

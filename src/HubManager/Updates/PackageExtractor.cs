@@ -4,12 +4,6 @@ using System.Text;
 
 namespace HubManager.Updates;
 
-/// <summary>A package that must not be installed; the message says which entry and why.</summary>
-public sealed class PackageRefusedException(string message) : Exception(message);
-
-/// <summary>What a finished extraction produced.</summary>
-public sealed record ExtractedPackage(IReadOnlyList<string> TopLevelEntries, int Entries, long Bytes);
-
 /// <summary>
 /// Extracts a tar stream into an empty staging directory, refusing the whole package on the first entry that
 /// could reach outside it or is not plain content: absolute paths, <c>..</c>, NUL in names, paths through a
@@ -71,8 +65,8 @@ public sealed class PackageExtractor(string stagingDir, int maxEntries, long max
                 continue; // pax metadata for the entries that follow, not content
             var path = Normalize(entry.Name);
             // Directories too: a staged .hub-manager/ would be swapped with the manager's own releases directory.
-            if (path == UpdateJournal.ReleasesDirName || path.StartsWith(UpdateJournal.ReleasesDirName + "/", StringComparison.Ordinal))
-                throw Refuse(entry.Name, $"uses '{UpdateJournal.ReleasesDirName}', where the manager keeps releases and backups in InstallDir");
+            if (path == UpdateStore.ReleasesDirName || path.StartsWith(UpdateStore.ReleasesDirName + "/", StringComparison.Ordinal))
+                throw Refuse(entry.Name, $"uses '{UpdateStore.ReleasesDirName}', where the manager keeps releases and backups in InstallDir");
             try
             {
                 await PlaceAsync(entry, path, buffer, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using HubManager.Platform;
+
 namespace HubManager.Updates;
 
 /// <summary>
@@ -23,14 +25,23 @@ public sealed class ReleaseSwap(string installDir, string otherTree, string asid
             return new IntentEntry(name, Id(Path.Combine(otherTree, name)), Id(Path.Combine(installDir, name)));
         }).ToList();
 
-    /// <summary>Puts every entry's <c>New</c> side (or <c>Old</c> side) live and the other side in the other tree, then syncs.</summary>
-    public void PlaceAll(IReadOnlyList<IntentEntry> entries, bool newLive)
+    /// <summary>
+    /// Puts every entry's <c>New</c> side (or <c>Old</c> side) live and the other side in the other tree, then syncs.
+    /// <paramref name="placed"/> hears each entry's name once it is in place.
+    /// </summary>
+    public void PlaceAll(IReadOnlyList<IntentEntry> entries, bool newLive, Action<string>? placed = null)
     {
         Directory.CreateDirectory(aside);
         foreach (var entry in entries)
+        {
             Place(entry, newLive);
+            placed?.Invoke(entry.Name);
+        }
         Posix.FsyncDirectory(installDir);
-        Posix.FsyncDirectory(otherTree);
+        // Gone when a transaction deleted the unhealthy release and crashed before closing its journal: every entry
+        // is then already in place (a move into it would have failed above), and there is nothing of it to sync.
+        if (Posix.Exists(otherTree))
+            Posix.FsyncDirectory(otherTree);
         Posix.FsyncDirectory(aside);
     }
 

@@ -13,7 +13,7 @@ public sealed class UpdateProgress
 {
     static readonly TimeSpan NotifyEvery = TimeSpan.FromSeconds(1);
 
-    readonly UpdateJournal journal;
+    readonly UpdateStore store;
     readonly ISystemdNotifier? notifier;
     readonly ILogger<UpdateProgress> logger;
     readonly TimeProvider time;
@@ -21,13 +21,13 @@ public sealed class UpdateProgress
     UpdateStatus current;
     DateTimeOffset lastNotified;
 
-    public UpdateProgress(UpdateJournal journal, IServiceProvider services, ILogger<UpdateProgress> logger, TimeProvider time)
+    public UpdateProgress(UpdateStore store, IServiceProvider services, ILogger<UpdateProgress> logger, TimeProvider time)
     {
-        this.journal = journal;
+        this.store = store;
         this.logger = logger;
         this.time = time;
         notifier = services.GetService<ISystemdNotifier>() is { IsEnabled: true } enabled ? enabled : null;
-        current = journal.ReadStatus();
+        current = store.ReadStatus();
     }
 
     public UpdateStatus Current
@@ -40,7 +40,7 @@ public sealed class UpdateProgress
     }
 
     /// <summary>A new update or rollback: running, from its first phase.</summary>
-    public void Begin(string version, string? previousVersion, string phase)
+    public void Begin(string version, string? previousVersion, UpdatePhase phase)
     {
         Save(new UpdateStatus
         {
@@ -54,7 +54,7 @@ public sealed class UpdateProgress
     }
 
     /// <summary>A phase boundary: persisted, logged (one line per phase) and shown in <c>systemctl status</c>.</summary>
-    public void Phase(string phase, string? detail = null)
+    public void Phase(UpdatePhase phase, string? detail = null)
     {
         UpdateStatus now;
         lock (gate)
@@ -84,11 +84,11 @@ public sealed class UpdateProgress
             : string.Create(CultureInfo.InvariantCulture, $"Updating hub to {version}: downloading {bytes / 1048576.0:0.0} MiB");
 
     /// <summary>
-    /// The end: state, error and the hub's journal lines (when a release was judged unhealthy). Saved before it is
+    /// The end: state, error and the hub's last log lines (when a release was judged unhealthy). Saved before it is
     /// shown, so that <c>GET /update</c> never reports an end a manager restart would not, and so that the run
     /// (which releases the updater right after this) is as good as over once it is shown.
     /// </summary>
-    public void Finish(string state, string? error, IReadOnlyList<string>? hubJournal = null)
+    public void Finish(UpdateState state, string? error, IReadOnlyList<string>? hubLog = null)
     {
         UpdateStatus now;
         lock (gate)
@@ -98,7 +98,7 @@ public sealed class UpdateProgress
                 Phase = null,
                 Error = error,
                 FinishedAt = time.GetUtcNow(),
-                Journal = hubJournal ?? current.Journal,
+                HubLog = hubLog ?? current.HubLog,
             };
         Persist(now);
         lock (gate)
@@ -124,19 +124,19 @@ public sealed class UpdateProgress
     {
         try
         {
-            journal.EnsureStateDir();
-            journal.WriteStatus(status);
+            store.EnsureStateDir();
+            store.WriteStatus(status);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             // The update itself must not fail because its report could not be saved.
-            logger.LogWarning("Cannot save the update status to {File}: {Reason}", journal.StateFile, failure.Message);
+            logger.LogWarning("Cannot save the update status to {File}: {Reason}", store.StateFile, failure.Message);
         }
     }
 
     void Notify(string text) => notifier?.Notify(new ServiceState("STATUS=" + text.ReplaceLineEndings(" ")));
 
-    static string Describe(string phase) => phase switch
+    static string Describe(UpdatePhase phase) => phase switch
     {
         UpdatePhase.Download => "downloading",
         UpdatePhase.Verify => "verifying",
@@ -144,6 +144,6 @@ public sealed class UpdateProgress
         UpdatePhase.Restart => "restarting the hub",
         UpdatePhase.Health => "checking the hub's health",
         UpdatePhase.Rollback => "rolling back",
-        _ => phase,
+        _ => phase.Word(),
     };
 }

@@ -1,5 +1,4 @@
 using HubManager.Hosting;
-using HubManager.Systemd;
 
 namespace HubManager.Updates;
 
@@ -20,26 +19,25 @@ namespace HubManager.Updates;
 /// rename converges in process (<see cref="ConvergeAsync"/>): the old release goes back live and the journal is
 /// closed, so that <c>GET /update</c>, <c>/version</c>, the running hub and a later manager restart tell one story.
 /// A healthy verdict is final: a commit that cannot keep its backup (a full disk) still keeps the new release.
+/// <c>stepDone</c> hears the name of each durable step as it completes (the manager passes none): the transaction's
+/// spec, UpdateTransactionTests, aborts there as a crash would and checks that recovery converges.
 /// </summary>
 public sealed class UpdateTransaction(
-    HubManagerOptions options, UpdateJournal journal, HealthGate health, UpdateProgress progress, UnitController controller,
-    UnitStatusCache unitStatus, HubOwnership ownership, ILogger<UpdateTransaction> logger, TimeProvider time)
+    HubManagerOptions options, UpdateStore store, IHubUnit hub, UpdateProgress progress, HubOwnership ownership,
+    ILogger<UpdateTransaction> logger, TimeProvider time, Action<string>? stepDone = null)
 {
-    public const string KindUpdate = "update", KindRollback = "rollback";
-    const string PhaseInstall = "install", PhaseRestart = "restart", PhaseRollback = "rollback", PhaseCommit = "commit";
-
     /// <summary>
     /// Swaps <paramref name="names"/> from <paramref name="otherTree"/> into the install directory and sees it
     /// through to commit or rollback. True when the new side ended up live (and healthy, if the hub was running).
     /// </summary>
-    public async Task<bool> RunAsync(string kind, string version, string? previousVersion, string otherTree,
+    public async Task<bool> RunAsync(TransactionKind kind, string version, string? previousVersion, string otherTree,
         IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        using var held = await ownership.TakeAsync($"the {kind} to {version}", cancellationToken).ConfigureAwait(false);
+        using var held = await ownership.TakeAsync($"the {kind.Word()} to {version}", cancellationToken).ConfigureAwait(false);
         // Read with the hub held: no operator job is under way or can start, so this is how the operator left it.
-        var hubWasRunning = await HubRunningAsync().ConfigureAwait(false);
-        journal.EnsureReleasesDir();
-        journal.EnsureReserve();
+        var hubWasRunning = await hub.IsRunningAsync().ConfigureAwait(false);
+        store.EnsureReleasesDir();
+        store.EnsureReserve();
         // Names come from the package: a handful is enough to say what is being installed.
         var listed = string.Join(", ", names.Take(8).Select(Excerpt.Of)) + (names.Count > 8 ? $" and {names.Count - 8} more" : "");
         progress.Phase(UpdatePhase.Install, $"installing {listed} into {options.InstallDir}");
@@ -49,18 +47,20 @@ public sealed class UpdateTransaction(
             Kind = kind,
             Version = version,
             PreviousVersion = previousVersion,
-            Phase = PhaseInstall,
+            Phase = IntentPhase.Install,
             OtherTree = otherTree,
             HubWasRunning = hubWasRunning,
             Entries = swap.Describe(names),
             StartedAt = time.GetUtcNow(),
         };
-        WriteFirstIntent(intent);
+        store.WriteFirstIntent(intent);
         try
         {
-            swap.PlaceAll(intent.Entries, newLive: true);
-            intent = intent with { Phase = PhaseRestart };
-            journal.WriteIntent(intent);
+            Done("install journaled");
+            swap.PlaceAll(intent.Entries, newLive: true, name => Done($"{name} swapped in"));
+            intent = intent with { Phase = IntentPhase.Restart };
+            store.WriteIntent(intent);
+            Done("restart journaled");
             return await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -74,26 +74,26 @@ public sealed class UpdateTransaction(
     /// <summary>Brings an interrupted transaction to a consistent end (see the phases above) and reports it.</summary>
     public async Task RecoverAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
-        if (intent.Phase is not (PhaseInstall or PhaseRestart or PhaseRollback or PhaseCommit))
-            throw new InvalidDataException($"{journal.IntentFile} has an unknown phase '{intent.Phase}'");
-        using var held = await ownership.TakeAsync($"the recovery of the {intent.Kind} to {intent.Version}", cancellationToken).ConfigureAwait(false);
+        if (!Enum.IsDefined(intent.Phase))
+            throw new InvalidDataException($"{store.IntentFile} has an unknown phase '{intent.Phase}'");
+        using var held = await ownership.TakeAsync($"the recovery of the {intent.Kind.Word()} to {intent.Version}", cancellationToken).ConfigureAwait(false);
         try
         {
-            journal.EnsureReleasesDir();
+            store.EnsureReleasesDir();
             switch (intent.Phase)
             {
-                case PhaseInstall:
+                case IntentPhase.Install:
                     var restart = await UndoInstallAsync(intent, cancellationToken).ConfigureAwait(false);
                     var message = $"the install of {intent.Version} was found unfinished at start-up; it was undone and {intent.PreviousVersion ?? "the previous release"} kept{restart}";
                     logger.LogWarning("Recovered: {Message}", message);
                     progress.Finish(UpdateState.Failed, message);
                     break;
-                case PhaseRestart:
+                case IntentPhase.Restart:
                     // Fully swapped before the manager stopped: make sure, then judge the new release as if uninterrupted.
                     Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: true);
                     await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
                     break;
-                case PhaseRollback:
+                case IntentPhase.Rollback:
                     await RollBackAsync(intent, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
@@ -116,18 +116,20 @@ public sealed class UpdateTransaction(
             return true;
         }
         var restartedAt = time.GetUtcNow();
-        var verdict = await health.RestartAndCheckAsync(phase => progress.Phase(phase), cancellationToken).ConfigureAwait(false);
+        var verdict = await hub.RestartAndCheckAsync(phase => progress.Phase(phase), cancellationToken).ConfigureAwait(false);
+        Done(verdict.Healthy ? "judged healthy" : "judged unhealthy");
         if (verdict.Healthy)
         {
             Commit(intent);
             return true;
         }
-        var lines = HubJournalTail.Read(options.Unit, restartedAt.AddSeconds(-1));
+        var lines = hub.LogSince(restartedAt.AddSeconds(-1));
         logger.LogError("{Version} is unhealthy: {Reason}; rolling back to {Previous}", intent.Version, verdict.Reason, intent.PreviousVersion);
-        intent = intent with { Phase = PhaseRollback, Reason = verdict.Reason, Journal = lines };
+        intent = intent with { Phase = IntentPhase.Rollback, Reason = verdict.Reason, HubLog = lines };
         try
         {
-            journal.WriteIntent(intent);
+            store.WriteIntent(intent);
+            Done("rollback journaled");
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
@@ -141,22 +143,24 @@ public sealed class UpdateTransaction(
     async Task RollBackAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
         progress.Phase(UpdatePhase.Rollback, $"rolling back to {intent.PreviousVersion}: {intent.Reason}");
-        Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false);
-        var verdict = await health.RestartAndCheckAsync(_ => { }, cancellationToken).ConfigureAwait(false);
-        if (intent.Kind == KindUpdate)
-            UpdateJournal.DeleteTree(journal.Transaction); // the unhealthy release
-        journal.DeleteIntent();
+        Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false, name => Done($"{name} swapped back"));
+        var verdict = await hub.RestartAndCheckAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        Done("old release restarted");
+        if (intent.Kind == TransactionKind.Update)
+            UpdateStore.DeleteTree(store.Transaction); // the unhealthy release
+        Done("unhealthy release deleted");
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
-        if (intent.Kind == KindUpdate)
+        if (intent.Kind == TransactionKind.Update)
         {
             logger.LogWarning("Update to {Version} rolled back to {Previous}{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
-            progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.Journal);
+            progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.HubLog);
         }
         else
         {
             logger.LogWarning("Rollback to {Version} was unhealthy; {Previous} restored{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
-            progress.Finish(UpdateState.Failed, $"the rollback to {intent.Version} was unhealthy ({intent.Reason}); {intent.PreviousVersion} was restored{oldHealth}", intent.Journal);
+            progress.Finish(UpdateState.Failed, $"the rollback to {intent.Version} was unhealthy ({intent.Reason}); {intent.PreviousVersion} was restored{oldHealth}", intent.HubLog);
         }
+        CloseJournal();
     }
 
     /// <summary>
@@ -167,7 +171,7 @@ public sealed class UpdateTransaction(
     async Task ConvergeAsync(UpdateIntent intent, Exception failure, CancellationToken cancellationToken)
     {
         var previous = intent.PreviousVersion ?? "the previous release";
-        logger.LogError("The {Kind} to {Version} failed after its first rename: {Reason}; restoring {Previous}", intent.Kind, intent.Version, failure.Message, previous);
+        logger.LogError("The {Kind} to {Version} failed after its first rename: {Reason}; restoring {Previous}", intent.Kind.Word(), intent.Version, failure.Message, previous);
         string outcome;
         try
         {
@@ -188,26 +192,16 @@ public sealed class UpdateTransaction(
     async Task<string> UndoInstallAsync(UpdateIntent intent, CancellationToken cancellationToken)
     {
         Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: false);
-        if (intent.Kind == KindUpdate)
-            UpdateJournal.DeleteTree(journal.Transaction);
-        journal.DeleteIntent();
+        if (intent.Kind == TransactionKind.Update)
+            UpdateStore.DeleteTree(store.Transaction);
+        store.DeleteIntent();
         if (!intent.HubWasRunning)
             return "";
         // Its files may have been swapped under it and back, or it may run the new release: a fresh start reads the old tree.
-        string? problem;
-        try
-        {
-            var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
-            problem = outcome.Succeeded ? null : outcome.Error;
-        }
-        catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
-        {
-            problem = refused.Message;
-        }
-        if (problem is null)
+        if (await hub.RestartAsync(cancellationToken).ConfigureAwait(false) is not { } problem)
             return "";
-        logger.LogError("Restarting {Unit} after undoing the install failed: {Reason}", controller.Unit, problem);
-        return $"; restarting {controller.Unit} failed: {problem}";
+        logger.LogError("Restarting {Unit} after undoing the install failed: {Reason}", hub.Name, problem);
+        return $"; restarting {hub.Name} failed: {problem}";
     }
 
     /// <summary>
@@ -217,89 +211,72 @@ public sealed class UpdateTransaction(
     /// </summary>
     void Commit(UpdateIntent intent)
     {
-        if (intent.Phase != PhaseCommit)
+        if (intent.Phase != IntentPhase.Commit)
         {
             try
             {
-                journal.WriteIntent(intent = intent with { Phase = PhaseCommit });
+                store.WriteIntent(intent = intent with { Phase = IntentPhase.Commit });
+                Done("commit journaled");
             }
             catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
             {
                 // Without a "commit" journal, recovery would judge the release again after the backup moved away:
                 // close the transaction first. A crash before the backup is kept leaves txn/, which the next update deletes.
                 logger.LogWarning("Cannot journal the commit of {Version} ({Reason}); closing the transaction first", intent.Version, failure.Message);
-                journal.DeleteIntent();
+                store.DeleteIntent();
             }
         }
         try
         {
             KeepBackup(intent);
+            Done("backup kept");
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning("{Version} is kept, but the backup of {Previous} could not be: {Reason}", intent.Version, intent.PreviousVersion, failure.Message);
-            if (intent.Kind == KindUpdate)
-                UpdateJournal.DeleteTree(journal.Transaction); // gives back the space it held
+            if (intent.Kind == TransactionKind.Update)
+                UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
-        journal.DeleteIntent();
-        logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == KindUpdate ? "Update" : "Rollback", intent.Version);
-        progress.Finish(intent.Kind == KindUpdate ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
+        logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == TransactionKind.Update ? "Update" : "Rollback", intent.Version);
+        progress.Finish(intent.Kind == TransactionKind.Update ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
+        CloseJournal();
+    }
+
+    /// <summary>
+    /// The last step, after the outcome is saved: a crash in between makes recovery redo the (idempotent) phase, where
+    /// the other order would leave a "running" status and no journal, which recovery reports as "nothing was installed".
+    /// The tree is final by now, so a journal that cannot be deleted or synced is no failure to undo: the next start redoes the phase.
+    /// </summary>
+    void CloseJournal()
+    {
+        Done("outcome saved");
+        try
+        {
+            store.DeleteIntent();
+            Done("journal closed");
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Cannot close the journal {File} ({Reason}); the next start finishes the transaction", store.IntentFile, failure.Message);
+        }
     }
 
     void KeepBackup(UpdateIntent intent)
     {
-        if (intent.Kind != KindUpdate)
+        if (intent.Kind != TransactionKind.Update)
         {
-            UpdateJournal.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
+            UpdateStore.DeleteTree(Path.GetDirectoryName(intent.OtherTree)!); // the backup now holds what was rolled away from
             return;
         }
-        if (Directory.Exists(journal.Transaction))
-        {
-            if (intent.PreviousVersion is { } previous && ReleaseVersion.IsValid(previous))
-            {
-                journal.WriteManifest(journal.Transaction, new BackupManifest(previous, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList()));
-                Directory.CreateDirectory(journal.BackupsDir);
-                UpdateJournal.DeleteTree(journal.BackupDir(previous));
-                Posix.RenameNoReplace(journal.Transaction, journal.BackupDir(previous));
-                Posix.FsyncDirectory(journal.BackupsDir);
-            }
-            else
-                UpdateJournal.DeleteTree(journal.Transaction); // no version to name a backup by
-        }
-        foreach (var stale in journal.Backups().Skip(options.Update.KeepBackups))
+        store.KeepReplacedAsBackup(intent.PreviousVersion, intent.Version, time.GetUtcNow(), intent.Entries.Select(e => e.Name).ToList());
+        foreach (var stale in store.Backups().Skip(options.Update.KeepBackups))
         {
             logger.LogInformation("Pruning the backup of {Version} (Update:KeepBackups={Keep})", stale.Version, options.Update.KeepBackups);
-            UpdateJournal.DeleteTree(journal.BackupDir(stale.Version));
+            UpdateStore.DeleteTree(store.BackupDir(stale.Version));
         }
     }
 
-    /// <summary>The first journal write: nothing is renamed yet, so a failure only has to leave no journal behind.</summary>
-    void WriteFirstIntent(UpdateIntent intent)
-    {
-        try
-        {
-            journal.WriteIntent(intent);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            try
-            {
-                journal.DeleteIntent(); // a write that failed at its final fsync has already renamed the file into place
-            }
-            catch (IOException)
-            {
-                // An intent left over only makes recovery undo nothing and restart the hub: harmless.
-            }
-            throw new IOException($"cannot write the update's journal {journal.IntentFile}: {failure.Message}; nothing was installed", failure);
-        }
-    }
+    void Done(string step) => stepDone?.Invoke(step);
 
-    /// <summary>
-    /// Whether the hub is up or on its way up (a crash-looping hub between restarts counts; a stopped or failed one
-    /// does not). Throws when systemd cannot say: guessing "stopped" would skip the health gate.
-    /// </summary>
-    async Task<bool> HubRunningAsync() =>
-        (await unitStatus.GetAsync().ConfigureAwait(false)).ActiveState is "active" or "activating" or "reloading";
-
-    ReleaseSwap Swap(string otherTree) => new(options.InstallDir, otherTree, journal.Aside);
+    ReleaseSwap Swap(string otherTree) => new(options.InstallDir, otherTree, store.Aside);
 }

@@ -1,14 +1,10 @@
-using System.IO.Compression;
 using HubManager.Hosting;
-using HubManager.Systemd;
-using Microsoft.Extensions.Hosting.Systemd;
 
 namespace HubManager.Updates;
 
 /// <summary>
-/// Runs updates and rollbacks, one at a time, and keeps <see cref="Status"/>. An update is:
-/// download (NAS → SHA-256 → gzip → tar header guard → tar → strict extractor into <c>InstallDir/.hub-manager/txn/tree</c>), verify (checksum,
-/// <c>package.json</c> version, <c>dist/</c>), then the transaction in <see cref="UpdateTransaction"/>:
+/// Runs updates and rollbacks, one at a time (the busy gate), and keeps <see cref="Status"/>. An update is:
+/// download and verify into <c>InstallDir/.hub-manager/txn/tree</c> (<see cref="ReleaseStaging"/>), then the transaction in <see cref="UpdateTransaction"/>:
 /// intent journal, swap, restart, health gate, and commit (keep a backup) or roll back.
 /// Until the intent journal is written the live install is untouched, so any failure before it only deletes
 /// the staging tree. A rollback is the same transaction with a backup's tree as the other side.
@@ -19,8 +15,8 @@ namespace HubManager.Updates;
 public sealed class Updater
 {
     readonly HubManagerOptions options;
-    readonly NasClient nas;
-    readonly UpdateJournal journal;
+    readonly ReleaseStaging staging;
+    readonly UpdateStore store;
     readonly UpdateTransaction transaction;
     readonly UpdateProgress progress;
     readonly IHostApplicationLifetime lifetime;
@@ -31,12 +27,12 @@ public sealed class Updater
     Task? running;
     readonly bool recoveryClaimed;
 
-    public Updater(HubManagerOptions options, NasClient nas, UpdateJournal journal, UpdateTransaction transaction, UpdateProgress progress,
+    public Updater(HubManagerOptions options, ReleaseStaging staging, UpdateStore store, UpdateTransaction transaction, UpdateProgress progress,
         IHostApplicationLifetime lifetime, ILogger<Updater> logger)
     {
         this.options = options;
-        this.nas = nas;
-        this.journal = journal;
+        this.staging = staging;
+        this.store = store;
         this.transaction = transaction;
         this.progress = progress;
         this.lifetime = lifetime;
@@ -50,28 +46,28 @@ public sealed class Updater
     }
 
     /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
-    public UpdateStatus Status => progress.Current with { Backups = journal.Backups().Select(b => b.Version).ToList() };
+    public UpdateStatus Status => progress.Current with { Backups = store.Backups().Select(b => b.Version).ToList() };
 
-    /// <summary>Starts an update in the background; the answer says started, already there, or busy.</summary>
-    public (int Status, UpdateResponse Body) StartUpdate(string version, bool force)
+    /// <summary>Starts an update in the background; the answer says started, already there, busy or not configured, and a sentence.</summary>
+    public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force)
     {
-        if (!nas.Configured)
-            return (StatusCodes.Status503ServiceUnavailable, new UpdateResponse(false, Error: "updates are not configured: set Nas:Url"));
+        if (!staging.Configured)
+            return (StartOutcome.NotConfigured, "updates are not configured: set Nas:Url");
         // Read before the lock, so that no file read ever holds it: at worst a transaction ending in between makes
         // this an update to the version it just installed.
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
         lock (gate)
         {
             if (busy is not null)
-                return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
+                return (StartOutcome.Busy, $"{busy} already in progress");
             if (installed == version && !force)
-                return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub is already at version {version}"));
+                return (StartOutcome.AlreadyThere, $"Hub is already at version {version}");
             busy = $"update to {version}";
             progress.Begin(version, installed, UpdatePhase.Download);
             var update = cancellable = new CancellableUpdate(version);
             running = Task.Run(() => RunUpdateAsync(version, installed, update, lifetime.ApplicationStopping));
         }
-        return (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub update to version {version} started"));
+        return (StartOutcome.Started, $"Hub update to version {version} started");
     }
 
     /// <summary>
@@ -105,18 +101,18 @@ public sealed class Updater
     }
 
     /// <summary>Rolls back to the newest backup and answers when the health gate has spoken.</summary>
-    public async Task<(int Status, UpdateResponse Body)> RollbackAsync()
+    public async Task<(RollbackOutcome Outcome, string Sentence)> RollbackAsync()
     {
-        Task<(int, UpdateResponse)> work;
+        Task<(RollbackOutcome, string)> work;
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
-        var newest = journal.Backups().FirstOrDefault();
+        var newest = store.Backups().FirstOrDefault();
         lock (gate)
         {
             if (busy is not null)
-                return (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: $"{busy} already in progress"));
+                return (RollbackOutcome.Busy, $"{busy} already in progress");
             // Backups change only in a transaction, which the busy check excludes; one that just ended is seen next time.
             if (newest is not { } backup)
-                return (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: "there is no backup to roll back to"));
+                return (RollbackOutcome.NoBackup, "there is no backup to roll back to");
             busy = $"rollback to {backup.Version}";
             progress.Begin(installed ?? "unknown", backup.Version, UpdatePhase.Rollback);
             // Not the request's token: a caller hanging up must not leave a rollback half-way.
@@ -133,16 +129,16 @@ public sealed class Updater
             return;
         try
         {
-            if (journal.ReadIntent() is { } intent)
+            if (store.ReadIntent() is { } intent)
             {
-                logger.LogWarning("Found an unfinished {Kind} to {Version} (phase {Phase}); recovering", intent.Kind, intent.Version, intent.Phase);
+                logger.LogWarning("Found an unfinished {Kind} to {Version} (phase {Phase}); recovering", intent.Kind.Word(), intent.Version, intent.Phase.Word());
                 await transaction.RecoverAsync(intent, cancellationToken).ConfigureAwait(false);
             }
             else if (progress.Current.State == UpdateState.Running)
             {
                 // Killed before the intent journal: the live install was never touched.
-                UpdateJournal.DeleteTree(journal.Transaction);
-                var message = $"the manager stopped during the {progress.Current.Phase} phase; nothing was installed";
+                UpdateStore.DeleteTree(store.Transaction);
+                var message = $"the manager stopped during the {progress.Current.Phase?.Word()} phase; nothing was installed";
                 logger.LogWarning("Update to {Version}: {Message}", progress.Current.Version, message);
                 progress.Finish(UpdateState.Failed, message);
             }
@@ -165,8 +161,8 @@ public sealed class Updater
     {
         try
         {
-            if (journal.ReadIntent() is { } intent)
-                return $"recovery of the {intent.Kind} to {intent.Version}";
+            if (store.ReadIntent() is { } intent)
+                return $"recovery of the {intent.Kind.Word()} to {intent.Version}";
         }
         catch (InvalidDataException)
         {
@@ -180,29 +176,29 @@ public sealed class Updater
         var releasesDirChecked = false;
         try
         {
-            journal.EnsureStateDir();
+            store.EnsureStateDir();
             // Before deleting anything in it: a .hub-manager that is a symlink would point the delete elsewhere.
-            journal.EnsureReleasesDir();
+            store.EnsureReleasesDir();
             releasesDirChecked = true;
-            UpdateJournal.DeleteTree(journal.Transaction);
-            Directory.CreateDirectory(journal.StagedTree);
+            UpdateStore.DeleteTree(store.Transaction);
+            Directory.CreateDirectory(store.StagedTree);
             IReadOnlyList<string> entries;
             try
             {
                 using var downloading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, update.Token);
-                entries = await DownloadAsync(version, downloading.Token).ConfigureAwait(false);
+                entries = await staging.StageAsync(version, downloading.Token).ConfigureAwait(false);
                 if (!update.TryBeginInstall())
                     throw new OperationCanceledException(update.Token); // cancelled as the verification ended
             }
             catch (Exception failure)
             {
                 // Nothing live was touched: drop the staging tree and say why.
-                UpdateJournal.DeleteTree(journal.Transaction);
+                UpdateStore.DeleteTree(store.Transaction);
                 var reason = failure switch
                 {
                     _ when update.CancelRequested => "cancelled by the operator",
                     OperationCanceledException when cancellationToken.IsCancellationRequested => "the manager is stopping",
-                    IOException io when UpdateJournal.IsNoSpace(io)
+                    IOException io when UpdateStore.IsNoSpace(io)
                         => $"no space left on the install filesystem: {failure.Message}",
                     _ => failure.Message,
                 };
@@ -210,7 +206,7 @@ public sealed class Updater
                 progress.Finish(UpdateState.Failed, reason);
                 return;
             }
-            await transaction.RunAsync(UpdateTransaction.KindUpdate, version, installed, journal.StagedTree, entries, cancellationToken).ConfigureAwait(false);
+            await transaction.RunAsync(TransactionKind.Update, version, installed, store.StagedTree, entries, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -220,7 +216,7 @@ public sealed class Updater
         {
             // Failed before the transaction's first rename (it converges by itself after it): only staging to drop.
             logger.LogError(failure, "Update to {Version} failed", version);
-            if (releasesDirChecked && !File.Exists(journal.IntentFile))
+            if (releasesDirChecked && !File.Exists(store.IntentFile))
                 DropStaging();
             progress.Finish(UpdateState.Failed, failure.Message);
         }
@@ -230,77 +226,27 @@ public sealed class Updater
         }
     }
 
-    async Task<(int, UpdateResponse)> RunRollbackAsync(BackupManifest backup, string? installed, CancellationToken cancellationToken)
+    async Task<(RollbackOutcome, string)> RunRollbackAsync(BackupManifest backup, string? installed, CancellationToken cancellationToken)
     {
         try
         {
-            var tree = Path.Combine(journal.BackupDir(backup.Version), "tree");
-            var healthy = await transaction.RunAsync(UpdateTransaction.KindRollback, backup.Version, installed, tree, backup.Entries, cancellationToken).ConfigureAwait(false);
+            var tree = Path.Combine(store.BackupDir(backup.Version), "tree");
+            var healthy = await transaction.RunAsync(TransactionKind.Rollback, backup.Version, installed, tree, backup.Entries, cancellationToken).ConfigureAwait(false);
             return healthy
-                ? (StatusCodes.Status200OK, new UpdateResponse(true, Message: $"Hub rolled back to version {backup.Version}"))
-                : (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: progress.Current.Error));
+                ? (RollbackOutcome.RolledBack, $"Hub rolled back to version {backup.Version}")
+                // An unhealthy rollback always ends with an error saying why (UpdateTransaction); the fallback is never seen.
+                : (RollbackOutcome.Failed, progress.Current.Error ?? $"rollback to {backup.Version} failed");
         }
         catch (Exception failure)
         {
             logger.LogError(failure, "Rollback to {Version} failed", backup.Version);
             progress.Finish(UpdateState.Failed, failure.Message);
-            return (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: $"rollback to {backup.Version} failed: {failure.Message}"));
+            return (RollbackOutcome.Failed, $"rollback to {backup.Version} failed: {failure.Message}");
         }
         finally
         {
             Release();
         }
-    }
-
-    /// <summary>Streams the package into the staging tree and checks it; returns its top-level entries.</summary>
-    async Task<IReadOnlyList<string>> DownloadAsync(string version, CancellationToken cancellationToken)
-    {
-        var uri = nas.PackageUri(version);
-        var fileName = Uri.UnescapeDataString(uri.Segments[^1]);
-        logger.LogInformation("Update to {Version}: downloading {Path} from {Host}", version, uri.AbsolutePath, uri.Authority);
-        var expected = await nas.GetChecksumAsync(uri, fileName, cancellationToken).ConfigureAwait(false);
-        if (expected is null && options.Update.RequireChecksum)
-            throw new NasException($"{uri.AbsolutePath}.sha256 is not on the NAS and Update:RequireChecksum is set");
-
-        using var download = await ReleaseDownload.OpenAsync(nas, uri, logger, progress.Downloaded, cancellationToken).ConfigureAwait(false);
-        progress.Downloaded(0, download.TotalBytes);
-        var extractor = new PackageExtractor(journal.StagedTree, options.Update.MaxEntries, options.Update.MaxExtractedBytes);
-        ExtractedPackage package;
-        try
-        {
-            await using var gzip = new GZipStream(download, CompressionMode.Decompress, leaveOpen: true);
-            package = await extractor.ExtractAsync(gzip, cancellationToken).ConfigureAwait(false);
-            // Read the gzip stream to its end so that its CRC-32 and length trailer are checked too.
-            await gzip.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception invalid) when (invalid is InvalidDataException or FormatException or EndOfStreamException)
-        {
-            throw new PackageRefusedException(download.LooksLikeGzip
-                ? $"{fileName} is not a valid .tar.gz: {Excerpt.Of(invalid.Message)}"
-                : $"{fileName} is not gzip-compressed (it does not start with 1f 8b)");
-        }
-        await download.DrainAsync(cancellationToken).ConfigureAwait(false);
-
-        progress.Phase(UpdatePhase.Verify, $"verifying {fileName} ({package.Entries} entries, {package.Bytes} bytes)");
-        var actual = download.Sha256();
-        if (expected is not null && actual != expected)
-            throw new PackageRefusedException($"SHA-256 mismatch for {fileName}: the NAS's .sha256 says {expected}, the download is {actual}");
-        InstalledRelease manifest;
-        try
-        {
-            manifest = InstalledRelease.Read(journal.StagedTree);
-        }
-        catch (Exception missing) when (missing is IOException or InvalidDataException)
-        {
-            throw new PackageRefusedException($"the package has no usable package.json: {missing.Message}");
-        }
-        if (manifest.Version != version)
-            throw new PackageRefusedException($"the package's package.json says version {Excerpt.Of(manifest.Version)}, not {version}");
-        var dist = Path.Combine(journal.StagedTree, "dist");
-        if (!Directory.Exists(dist) || File.GetAttributes(dist).HasFlag(FileAttributes.ReparsePoint))
-            throw new PackageRefusedException("the package has no dist/ directory");
-        logger.LogInformation("Update to {Version}: verified (sha256 {Sha256}{Checked})", version, actual, expected is null ? ", no .sha256 on the NAS" : ", matches the NAS's .sha256");
-        return package.TopLevelEntries;
     }
 
     /// <summary>
@@ -309,7 +255,7 @@ public sealed class Updater
     /// </summary>
     void Release()
     {
-        var stranded = File.Exists(journal.IntentFile);
+        var stranded = File.Exists(store.IntentFile);
         lock (gate)
             (busy, cancellable, running) = (stranded ? "recovery of an unfinished update (restart the manager to run it)" : null, null, null);
     }
@@ -318,11 +264,11 @@ public sealed class Updater
     {
         try
         {
-            UpdateJournal.DeleteTree(journal.Transaction);
+            UpdateStore.DeleteTree(store.Transaction);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Cannot delete the staging tree {Path}: {Reason}", journal.Transaction, failure.Message);
+            logger.LogWarning("Cannot delete the staging tree {Path}: {Reason}", store.Transaction, failure.Message);
         }
     }
 }

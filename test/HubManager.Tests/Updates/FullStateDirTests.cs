@@ -46,7 +46,7 @@ public class FullStateDirTests(HubSandbox sandbox)
     {
         await using var bench = await UpdateBench.CreateAsync(sandbox);
         bench.Publish("2.0.11", Build("2.0.11"));
-        var stateDir = await MountStateDirAsync(UpdateJournal.ReserveBytes / Page + 2);
+        var stateDir = await MountStateDirAsync(UpdateStore.ReserveBytes / Page + 2);
         try
         {
             var before = UpdateTests.Snapshot(bench.Install);
@@ -106,7 +106,7 @@ public class FullStateDirTests(HubSandbox sandbox)
             AddDirectory(tar, "dist/");
             AddFile(tar, "dist/index.js", longLines);
         }));
-        var stateDir = await MountStateDirAsync(UpdateJournal.ReserveBytes / Page + 3);
+        var stateDir = await MountStateDirAsync(UpdateStore.ReserveBytes / Page + 3);
         var reserve = Inside(Path.Combine(stateDir, "update-reserve"));
         try
         {

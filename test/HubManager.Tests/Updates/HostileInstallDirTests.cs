@@ -101,7 +101,7 @@ public class HostileInstallDirTests(HubSandbox sandbox)
         sandbox.RequireRoot();
         var install = Path.Combine(sandbox.Exchange, "hostile-install-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(install);
-        var releases = Path.Combine(install, UpdateJournal.ReleasesDirName);
+        var releases = Path.Combine(install, UpdateStore.ReleasesDirName);
         var target = Path.Combine(sandbox.Exchange, "elsewhere-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Path.Combine(target, "txn"));
         File.WriteAllText(Path.Combine(target, "txn", "keep-me"), "not the manager's\n");

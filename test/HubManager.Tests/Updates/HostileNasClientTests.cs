@@ -22,7 +22,7 @@ public class HostileNasClientTests
             Username = nas.Username, Password = nas.Password, Limits = limits,
         },
         NullLogger.Instance,
-        NasClient.CreateHandler(new NasClient.RetryPolicy(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), limits.ReadTimeout),
+        NasClient.CreateHandler(new NasRetryPolicy(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), limits.ReadTimeout),
         TimeProvider.System);
 
     /// <summary>Release 2.0.11 and its sidecar on a File Browser stand-in.</summary>

@@ -177,7 +177,7 @@ public class HostileNasTests(HubSandbox sandbox)
     {
         var lines = Directory.EnumerateFiles(bench.Install, "*", SearchOption.AllDirectories)
             .Select(file => Path.GetRelativePath(bench.Install, file))
-            .Where(relative => !relative.StartsWith(UpdateJournal.ReleasesDirName + "/", StringComparison.Ordinal))
+            .Where(relative => !relative.StartsWith(UpdateStore.ReleasesDirName + "/", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .Select(relative => $"{relative} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(bench.Install, relative))))}");
         return string.Join('\n', lines);

@@ -20,7 +20,7 @@ public class NasClientTests
     static NasClient Client(FileBrowserNas nas, string auth = "filebrowser", string? password = null) => new(
         new NasOptions { Url = nas.Url, PackagePath = PackagePath, Auth = auth, Username = nas.Username, Password = password ?? nas.Password },
         NullLogger.Instance,
-        NasClient.CreateHandler(new NasClient.RetryPolicy(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(30)),
+        NasClient.CreateHandler(new NasRetryPolicy(4, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), TimeSpan.FromSeconds(30)),
         TimeProvider.System);
 
     /// <summary>A File Browser stand-in serving release 2.0.11 (a real package, or <c>size</c> random bytes) from a temporary root.</summary>
@@ -237,7 +237,7 @@ public class NasClientTests
     public async Task Jwt_expiry_is_read_from_the_payload()
     {
         var payload = Convert.ToBase64String("""{"exp":1900000000,"user":{"id":1}}"""u8.ToArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        await Assert.That(NasClient.Jwt.Expiry($"x.{payload}.y")).IsEqualTo(DateTimeOffset.FromUnixTimeSeconds(1900000000));
-        await Assert.That(NasClient.Jwt.Expiry("garbage")).IsNull();
+        await Assert.That(Jwt.Expiry($"x.{payload}.y")).IsEqualTo(DateTimeOffset.FromUnixTimeSeconds(1900000000));
+        await Assert.That(Jwt.Expiry("garbage")).IsNull();
     }
 }

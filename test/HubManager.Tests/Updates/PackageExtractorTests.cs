@@ -151,7 +151,7 @@ public class PackageExtractorTests
         await Assert.That(() => (Task)Extract(dir.Path, package)).Throws<PackageRefusedException>();
         Directory.CreateSymbolicLink(Path.Combine(dir.Path, "planted"), outside.Path);
 
-        UpdateJournal.DeleteTree(dir.Path);
+        UpdateStore.DeleteTree(dir.Path);
 
         await Assert.That(File.ReadAllText(Path.Combine(outside.Path, "precious"))).IsEqualTo("keep");
     }
@@ -178,7 +178,7 @@ public sealed class TempDir : IDisposable
     {
         try
         {
-            UpdateJournal.DeleteTree(Path);
+            UpdateStore.DeleteTree(Path);
         }
         catch (IOException)
         {

@@ -106,6 +106,23 @@ public class ReleaseSwapTests
         await Assert.That(trees.Read("package.json")).IsEqualTo("edited by hand");
     }
 
+    /// <summary>A transaction that swapped back, deleted the unhealthy release and crashed before closing its journal.</summary>
+    [Test]
+    public async Task Placing_again_once_the_other_tree_is_deleted_finds_everything_in_place()
+    {
+        using var trees = new Trees();
+        var entries = trees.Swap.Describe(Names);
+        trees.Swap.PlaceAll(entries, newLive: true);
+        trees.Swap.PlaceAll(entries, newLive: false);
+        Directory.Delete(Path.GetDirectoryName(trees.Other)!, recursive: true);
+
+        trees.Swap.PlaceAll(entries, newLive: false);
+
+        await Assert.That(trees.Read("dist/index.js")).IsEqualTo("old");
+        await Assert.That(trees.Read("package.json")).IsEqualTo("old");
+        await Assert.That(trees.Read("gui/index.html")).IsEqualTo("(missing)");
+    }
+
     [Test]
     public async Task Entry_names_from_disk_cannot_be_paths()
     {

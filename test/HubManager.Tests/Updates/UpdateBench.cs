@@ -71,7 +71,7 @@ public sealed class UpdateBench : IAsyncDisposable
     }
 
     /// <summary>Where the manager stages releases and keeps backups: <c>InstallDir/.hub-manager</c>.</summary>
-    public string Releases => Path.Combine(Install, UpdateJournal.ReleasesDirName);
+    public string Releases => Path.Combine(Install, UpdateStore.ReleasesDirName);
 
     /// <summary>The manager's StateDir (as HubSandbox names it), seen from the host.</summary>
     public string StateDir(ManagerUnderTest manager) => Path.Combine(sandbox.Exchange, "state-" + manager.UnitName);

@@ -97,30 +97,30 @@ public class UpdateRecoveryTests(HubSandbox sandbox)
         await using var bench = await UpdateBench.CreateAsync(sandbox);
         var before = UpdateTests.Snapshot(bench.Install);
         var stateDir = Path.Combine(sandbox.Exchange, "state-killed-" + Guid.NewGuid().ToString("N")[..8]);
-        var journal = new UpdateJournal(stateDir, bench.Install);
-        journal.EnsureStateDir();
-        Directory.CreateDirectory(journal.StagedTree);
+        var store = new UpdateStore(stateDir, bench.Install);
+        store.EnsureStateDir();
+        Directory.CreateDirectory(store.StagedTree);
         await using (var gzip = new GZipStream(new MemoryStream(Build("2.0.11")), CompressionMode.Decompress))
-            await new PackageExtractor(journal.StagedTree, 1000, 1 << 30).ExtractAsync(gzip, CancellationToken.None);
-        var swap = new ReleaseSwap(bench.Install, journal.StagedTree, journal.Aside);
+            await new PackageExtractor(store.StagedTree, 1000, 1 << 30).ExtractAsync(gzip, CancellationToken.None);
+        var swap = new ReleaseSwap(bench.Install, store.StagedTree, store.Aside);
         var entries = swap.Describe(["dist", "package.json", "gui"]);
-        journal.WriteStatus(new UpdateStatus { State = "running", Version = "2.0.11", PreviousVersion = "2.0.10", Phase = phase, StartedAt = DateTimeOffset.UtcNow });
-        journal.WriteIntent(new UpdateIntent
+        store.WriteStatus(new UpdateStatus { State = UpdateState.Running, Version = "2.0.11", PreviousVersion = "2.0.10", Phase = Enum.Parse<UpdatePhase>(phase, ignoreCase: true), StartedAt = DateTimeOffset.UtcNow });
+        store.WriteIntent(new UpdateIntent
         {
-            Kind = UpdateTransaction.KindUpdate, Version = "2.0.11", PreviousVersion = "2.0.10", Phase = phase,
-            OtherTree = journal.StagedTree, HubWasRunning = true, Entries = entries, StartedAt = DateTimeOffset.UtcNow,
+            Kind = TransactionKind.Update, Version = "2.0.11", PreviousVersion = "2.0.10", Phase = Enum.Parse<IntentPhase>(phase, ignoreCase: true),
+            OtherTree = store.StagedTree, HubWasRunning = true, Entries = entries, StartedAt = DateTimeOffset.UtcNow,
         });
         swap.Place(entries[0], newLive: true);
-        Directory.CreateDirectory(journal.Aside);
-        File.Move(Path.Combine(bench.Install, "package.json"), Path.Combine(journal.Aside, "package.json"));
+        Directory.CreateDirectory(store.Aside);
+        File.Move(Path.Combine(bench.Install, "package.json"), Path.Combine(store.Aside, "package.json"));
         var pidBefore = await sandbox.PropertyAsync(HubSandbox.HubUnit, "MainPID");
 
         var manager = await bench.StartManagerAsync($"--StateDir={stateDir}");
         var after = await WaitForUpdateAsync(manager);
 
-        await Assert.That(File.Exists(journal.IntentFile)).IsFalse();
+        await Assert.That(File.Exists(store.IntentFile)).IsFalse();
         await Assert.That(await sandbox.PropertyAsync(HubSandbox.HubUnit, "MainPID")).IsNotEqualTo(pidBefore);
-        await Assert.That(Directory.EnumerateFileSystemEntries(journal.Aside)).IsEmpty();
+        await Assert.That(Directory.EnumerateFileSystemEntries(store.Aside)).IsEmpty();
         if (phase == "install")
         {
             await Assert.That(after.GetProperty("state").GetString()).IsEqualTo("failed").Because(after.ToString());

@@ -196,7 +196,7 @@ public class UpdateResilienceTests(HubSandbox sandbox)
     {
         sandbox.RequireRoot(); // to mount a tmpfs
         using var install = new TempDir();
-        var releases = Path.Combine(install.Path, UpdateJournal.ReleasesDirName);
+        var releases = Path.Combine(install.Path, UpdateStore.ReleasesDirName);
         Directory.CreateDirectory(releases);
         (await Shell.RunAsync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", releases])).EnsureSuccess("mount tmpfs");
         try

@@ -261,7 +261,7 @@ public class UpdateTests(HubSandbox sandbox)
     /// <c>.hub-manager</c> (staging, backups) is not the hub's tree.
     /// </summary>
     public static string Snapshot(string root) => string.Join("\n", Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
-        .Where(p => !Path.GetRelativePath(root, p).StartsWith(HubManager.Updates.UpdateJournal.ReleasesDirName, StringComparison.Ordinal))
+        .Where(p => !Path.GetRelativePath(root, p).StartsWith(HubManager.Updates.UpdateStore.ReleasesDirName, StringComparison.Ordinal))
         .Order(StringComparer.Ordinal)
         .Select(p => File.Exists(p) ? $"{Path.GetRelativePath(root, p)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p)))[..12]}" : Path.GetRelativePath(root, p) + "/"));
 }

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
+using static HubManager.Platform.Errno;
+using static HubManager.Platform.Libc;
 
-namespace HubManager.Updates;
+namespace HubManager.Platform;
 
 /// <summary>
 /// The few libc calls .NET does not offer: an atomic swap of two paths (<c>renameat2</c>), renames that never
@@ -8,41 +10,15 @@ namespace HubManager.Updates;
 /// which copy of an entry sits where). All take paths relative to nothing (<c>AT_FDCWD</c>) and never follow
 /// a final symlink.
 /// </summary>
-public static partial class Posix
+public static class Posix
 {
-    const int AtFdCwd = -100;
-    const uint NoReplaceFlag = 1, ExchangeFlag = 2;
-    const int OCloexec = 0x80000;
-    public const int ENOENT = 2, EEXIST = 17, EXDEV = 18, EINVAL = 22, ENOSPC = 28, ENOSYS = 38;
-
-    /// <summary>glibc by its soname: "libc" would make the runtime probe libc.so, which is a linker script where libc6-dev is installed.</summary>
-    internal const string Libc = "libc.so.6";
-
-    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
-
-    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int rename(string oldpath, string newpath);
-
-    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport(Libc, SetLastError = true)]
-    private static partial int fsync(int fd);
-
-    [LibraryImport(Libc, SetLastError = true)]
-    private static partial int close(int fd);
-
-    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int lstat(string path, byte* buffer);
-
     /// <summary>
     /// Atomically exchanges two existing paths. False (nothing changed) when the filesystem cannot
     /// (<c>EINVAL</c>, <c>ENOSYS</c>): the caller falls back to plain renames. Throws on any other error.
     /// </summary>
     public static bool TryExchange(string a, string b)
     {
-        if (renameat2(AtFdCwd, a, AtFdCwd, b, ExchangeFlag) == 0)
+        if (renameat2(AtFdCwd, a, AtFdCwd, b, RenameFlagExchange) == 0)
             return true;
         var errno = Marshal.GetLastPInvokeError();
         if (errno is EINVAL or ENOSYS)
@@ -53,7 +29,7 @@ public static partial class Posix
     /// <summary>Renames <paramref name="from"/> to <paramref name="to"/>, which must not exist (never replaces).</summary>
     public static void RenameNoReplace(string from, string to)
     {
-        if (renameat2(AtFdCwd, from, AtFdCwd, to, NoReplaceFlag) == 0)
+        if (renameat2(AtFdCwd, from, AtFdCwd, to, RenameFlagNoReplace) == 0)
             return;
         var errno = Marshal.GetLastPInvokeError();
         if (errno is EINVAL or ENOSYS)
@@ -78,7 +54,7 @@ public static partial class Posix
     /// <summary>Flushes a directory's entries (renames, creations) to disk.</summary>
     public static void FsyncDirectory(string path)
     {
-        var fd = open(path, OCloexec);
+        var fd = open(path, OReadOnly | OCloseOnExec);
         if (fd < 0)
             throw new IOException($"cannot open {path} to sync it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         try

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using HubManager.Platform;
 using Microsoft.Win32.SafeHandles;
 
 namespace HubManager.Updates;
@@ -26,7 +27,7 @@ namespace HubManager.Updates;
 /// write-temp, fsync, rename, fsync the directory: after a crash a file is wholly old or wholly new; a failed write
 /// leaves no temporary file behind. Every read is bounded and refuses anything but a regular file (<see cref="NoFollowFile"/>).
 /// </summary>
-public sealed class UpdateJournal(string stateDir, string installDir)
+public sealed class UpdateStore(string stateDir, string installDir)
 {
     /// <summary>The entry in <c>InstallDir</c> that holds releases; no package may contain it.</summary>
     public const string ReleasesDirName = ".hub-manager";
@@ -68,7 +69,7 @@ public sealed class UpdateJournal(string stateDir, string installDir)
         {
             handle = NoFollowFile.Open(ReleasesDir);
         }
-        catch (IOException refused) when (refused.HResult == NoFollowFile.ELoop)
+        catch (IOException refused) when (refused.HResult == Errno.ELOOP)
         {
             throw new IOException($"'{ReleasesDir}' is a symbolic link; the manager keeps releases there as root and does not follow it: remove it (the manager creates the directory)");
         }
@@ -144,7 +145,7 @@ public sealed class UpdateJournal(string stateDir, string installDir)
 
     /// <summary>ENOSPC, however .NET reported it.</summary>
     public static bool IsNoSpace(IOException failure) =>
-        failure.HResult == Posix.ENOSPC || failure.Message.Contains("No space left", StringComparison.Ordinal);
+        failure.HResult == Errno.ENOSPC || failure.Message.Contains("No space left", StringComparison.Ordinal);
 
     /// <summary>The intent journal; null when no transaction is open. Throws when it exists but cannot be read.</summary>
     public UpdateIntent? ReadIntent()
@@ -157,6 +158,27 @@ public sealed class UpdateJournal(string stateDir, string installDir)
 
     public void WriteIntent(UpdateIntent intent) => Write(IntentFile, intent, UpdateJson.Api.UpdateIntent);
 
+    /// <summary>The first journal write: nothing is renamed yet, so a failure only has to leave no journal behind.</summary>
+    public void WriteFirstIntent(UpdateIntent intent)
+    {
+        try
+        {
+            WriteIntent(intent);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                DeleteIntent(); // a write that failed at its final fsync has already renamed the file into place
+            }
+            catch (IOException)
+            {
+                // An intent left over only makes recovery undo nothing and restart the hub: harmless.
+            }
+            throw new IOException($"cannot write the update's journal {IntentFile}: {failure.Message}; nothing was installed", failure);
+        }
+    }
+
     /// <summary>Closes the transaction: after this (durable) delete, recovery has nothing to do.</summary>
     public void DeleteIntent()
     {
@@ -168,6 +190,27 @@ public sealed class UpdateJournal(string stateDir, string installDir)
         Write(Path.Combine(backupDir, "backup.json"), manifest, UpdateJson.Api.BackupManifest);
 
     public static BackupManifest? ReadManifest(string backupDir) => Read(Path.Combine(backupDir, "backup.json"), UpdateJson.Api.BackupManifest);
+
+    /// <summary>
+    /// After a committed update, <c>txn/tree</c> holds the replaced entries: they become <c>backups/PREVIOUS</c>
+    /// (replacing an older backup of that version). Idempotent: once moved, there is no <c>txn/</c> left to keep.
+    /// Without a valid previous version there is nothing to name the backup by, and the entries are deleted.
+    /// </summary>
+    public void KeepReplacedAsBackup(string? previous, string replacedBy, DateTimeOffset at, IReadOnlyList<string> entries)
+    {
+        if (!Directory.Exists(Transaction))
+            return;
+        if (previous is null || !ReleaseVersion.IsValid(previous))
+        {
+            DeleteTree(Transaction);
+            return;
+        }
+        WriteManifest(Transaction, new BackupManifest(previous, replacedBy, at, entries));
+        Directory.CreateDirectory(BackupsDir);
+        DeleteTree(BackupDir(previous));
+        Posix.RenameNoReplace(Transaction, BackupDir(previous));
+        Posix.FsyncDirectory(BackupsDir);
+    }
 
     /// <summary>Kept backups with a readable manifest, newest first.</summary>
     public IReadOnlyList<BackupManifest> Backups()
