@@ -1,5 +1,6 @@
 using HubManager.Hosting;
 using HubManager.Http;
+using HubManager.Platform;
 using HubManager.Journal;
 using HubManager.Systemd;
 using HubManager.Updates;

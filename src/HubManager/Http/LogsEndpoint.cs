@@ -25,7 +25,7 @@ public sealed class LogsEndpoint(HubManagerOptions options, JournalPool journals
         JournalQuery query;
         try
         {
-            query = JournalQuery.Parse(context.Request.Query, context.Request.Headers["Last-Event-ID"].ToString(), DateTimeOffset.UtcNow, TimeZoneInfo.Local);
+            query = JournalQuery.Parse(context.Request.Query.Select(static p => KeyValuePair.Create(p.Key, (IReadOnlyList<string?>)p.Value)), context.Request.Headers["Last-Event-ID"].ToString(), DateTimeOffset.UtcNow, TimeZoneInfo.Local);
         }
         catch (QueryException invalid)
         {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Extensions.Primitives;
 
 namespace HubManager.Journal;
 
@@ -42,11 +41,11 @@ public sealed record JournalQuery
     public bool AfterCursor { get; init; }
 
     /// <summary>
-    /// Parses the query string. With <c>follow=true</c>, a valid <c>Last-Event-ID</c> header (an SSE client
+    /// Parses the query string's parameters, each with every value it was given. With <c>follow=true</c>, a valid <c>Last-Event-ID</c> header (an SSE client
     /// reconnecting) wins over cursor/after: the stream resumes just after the last event the client saw.
     /// Times without an offset are in <paramref name="zone"/>; relative times count from <paramref name="now"/>.
     /// </summary>
-    public static JournalQuery Parse(IEnumerable<KeyValuePair<string, StringValues>> query, string? lastEventId, DateTimeOffset now, TimeZoneInfo zone)
+    public static JournalQuery Parse(IEnumerable<KeyValuePair<string, IReadOnlyList<string?>>> query, string? lastEventId, DateTimeOffset now, TimeZoneInfo zone)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in query)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using HubManager.Platform;
 
 namespace HubManager.Journal;
 
@@ -22,7 +23,6 @@ namespace HubManager.Journal;
 /// </summary>
 public sealed class JournalReader : IDisposable
 {
-    const int EINVAL = 22;
 
     /// <summary>
     /// Held while an entry is loaded, by one reader at a time in the whole process: a load may make libsystemd unpack a
@@ -197,7 +197,7 @@ public sealed class JournalReader : IDisposable
     void StartAtCursor(string start, bool after)
     {
         var sought = SdJournal.SeekCursor(journal, start);
-        if (sought == -EINVAL)
+        if (sought == -Errno.EINVAL)
             throw new QueryException("cursor", "The cursor is not one this journal accepts; use a cursor /logs returned.");
         SdJournal.Check(sought, "sd_journal_seek_cursor");
         if (SdJournal.Check(SdJournal.Next(journal), "sd_journal_next") == 0)

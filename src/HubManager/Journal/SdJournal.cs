@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HubManager.Platform;
 
 namespace HubManager.Journal;
 

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace HubManager.Platform;
 
 /// <summary>
-/// Every libc call of the manager's own file code, declared once. Callers go through <see cref="Posix"/>,
-/// <see cref="NoFollowFile"/> and <see cref="FileStamp"/>, which turn errno into exceptions that say what failed.
+/// Every libc call of the manager, declared once. Callers go through <see cref="Posix"/>, <see cref="NoFollowFile"/>,
+/// <see cref="FileStamp"/>, <see cref="OpenFileLimit"/> and <see cref="NativeHeap"/>, which say what failed.
 /// </summary>
 internal static partial class Libc
 {
@@ -46,4 +46,20 @@ internal static partial class Libc
 
     [LibraryImport(SoName)]
     internal static partial uint geteuid();
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ResourceLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport(SoName, SetLastError = true)]
+    internal static partial int getrlimit(int resource, out ResourceLimit limit);
+
+    [LibraryImport(SoName, SetLastError = true)]
+    internal static partial int setrlimit(int resource, in ResourceLimit limit);
+
+    [LibraryImport(SoName)]
+    internal static partial int mallopt(int parameter, int value);
 }

@@ -29,7 +29,7 @@ public sealed class HealthGate(UnitController controller, UnitStatusCache status
             var outcome = await controller.RunAsync(UnitJob.Restart, cancellationToken).ConfigureAwait(false);
             return outcome.Succeeded ? null : outcome.Error;
         }
-        catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
+        catch (SystemdException refused)
         {
             return refused.Message;
         }
@@ -47,7 +47,7 @@ public sealed class HealthGate(UnitController controller, UnitStatusCache status
         {
             return await CheckAsync(phase, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception refused) when (refused is SystemdRefusedException or UnitNotFoundException or SystemdUnavailableException)
+        catch (SystemdException refused)
         {
             return HealthVerdict.Fail($"systemd could not restart or report {controller.Unit}: {refused.Message}");
         }

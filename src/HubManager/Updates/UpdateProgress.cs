@@ -21,12 +21,13 @@ public sealed class UpdateProgress
     UpdateStatus current;
     DateTimeOffset lastNotified;
 
-    public UpdateProgress(UpdateStore store, IServiceProvider services, ILogger<UpdateProgress> logger, TimeProvider time)
+    // The notifier is optional: AddSystemd registers it only when systemd runs the manager.
+    public UpdateProgress(UpdateStore store, ILogger<UpdateProgress> logger, TimeProvider time, ISystemdNotifier? notifier = null)
     {
         this.store = store;
         this.logger = logger;
         this.time = time;
-        notifier = services.GetService<ISystemdNotifier>() is { IsEnabled: true } enabled ? enabled : null;
+        this.notifier = notifier is { IsEnabled: true } ? notifier : null;
         current = store.ReadStatus();
     }
 

@@ -76,7 +76,7 @@ public sealed class JournalFiles : IDisposable
     /// <summary>The manager's <c>/logs</c> body for these files, parsed; read with a fresh handle, or one rented from <paramref name="pool"/>.</summary>
     public async Task<JsonElement> LogsAsync(string unit, string query = "", string tz = "UTC", string? lastEventId = null, JournalPool? pool = null)
     {
-        var parsed = JournalQuery.Parse(ParseQuery(query), lastEventId, DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(tz));
+        var parsed = JournalQuery.Parse(QueryParameters(query), lastEventId, DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(tz));
         using var reader = pool is null
             ? JournalReader.Open(JournalHandle.OpenDirectory(Directory), unit, parsed, CancellationToken.None)
             : JournalReader.Open(pool, unit, parsed, CancellationToken.None);
@@ -98,16 +98,19 @@ public sealed class JournalFiles : IDisposable
     public string[] OpenByThisProcess() =>
         [.. System.IO.Directory.GetFiles("/proc/self/fd").Select(fd => new FileInfo(fd).LinkTarget).OfType<string>().Where(target => target.StartsWith(Directory + "/"))];
 
-    public static Dictionary<string, StringValues> ParseQuery(string query)
+    /// <summary>A query string's parameters, each with every value it was given (as the HTTP layer hands them over).</summary>
+    public static IEnumerable<KeyValuePair<string, IReadOnlyList<string?>>> QueryParameters(string query)
     {
-        var values = new Dictionary<string, StringValues>();
+        var values = new Dictionary<string, List<string?>>();
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var (name, value) = pair.IndexOf('=') is var eq and >= 0 ? (pair[..eq], pair[(eq + 1)..]) : (pair, "");
             name = Uri.UnescapeDataString(name);
-            values[name] = StringValues.Concat(values.GetValueOrDefault(name), Uri.UnescapeDataString(value));
+            if (!values.TryGetValue(name, out var list))
+                values[name] = list = [];
+            list.Add(Uri.UnescapeDataString(value));
         }
-        return values;
+        return values.Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string?>)p.Value));
     }
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);

@@ -9,7 +9,7 @@ public class JournalQueryTests
     static readonly TimeZoneInfo Kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
 
     static JournalQuery Parse(string query, string? lastEventId = null, TimeZoneInfo? zone = null) =>
-        JournalQuery.Parse(JournalFiles.ParseQuery(query), lastEventId, Now, zone ?? TimeZoneInfo.Utc);
+        JournalQuery.Parse(JournalFiles.QueryParameters(query), lastEventId, Now, zone ?? TimeZoneInfo.Utc);
 
     static ulong Usec(DateTimeOffset time) => (ulong)(time - DateTimeOffset.UnixEpoch).Ticks / 10;
 

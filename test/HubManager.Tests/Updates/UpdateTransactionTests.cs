@@ -225,7 +225,7 @@ public class UpdateTransactionTests
         UpdateTransaction Transaction(Action<string>? stepDone) =>
             new(options, store, hub, progress, new HubOwnership(), NullLogger<UpdateTransaction>.Instance, TimeProvider.System, stepDone);
 
-        UpdateProgress NewProgress() => new(store, new NoServices(), NullLogger<UpdateProgress>.Instance, TimeProvider.System);
+        UpdateProgress NewProgress() => new(store, NullLogger<UpdateProgress>.Instance, TimeProvider.System);
 
         static void Release(string dir, string version, string text)
         {
@@ -256,11 +256,6 @@ public class UpdateTransactionTests
         }
 
         public void Dispose() => root.Dispose();
-    }
-
-    sealed class NoServices : IServiceProvider
-    {
-        public object? GetService(Type serviceType) => null;
     }
 
     sealed class Lifetime : IHostApplicationLifetime

@@ -1,7 +1,4 @@
-using System.Runtime.InteropServices;
-using HubManager.Platform;
-
-namespace HubManager.Hosting;
+namespace HubManager.Platform;
 
 /// <summary>
 /// The process's open-file limit (<c>RLIMIT_NOFILE</c>), raised as far as it may go. Every connection is a
@@ -11,32 +8,19 @@ namespace HubManager.Hosting;
 /// the soft limit is raised to the hard one here, as the .NET runtime does for JIT-compiled programs and Native
 /// AOT does not. Nothing in the manager uses select(2), the one reason to keep a soft limit low.
 /// </summary>
-public static partial class OpenFileLimit
+public static class OpenFileLimit
 {
     const int RlimitNofile = 7;
 
     /// <summary>What systemd gives a service that does not ask; assumed when the limit cannot even be read.</summary>
     const long SystemdDefault = 1024;
 
-    [StructLayout(LayoutKind.Sequential)]
-    struct ResourceLimit
-    {
-        public ulong Current;
-        public ulong Maximum;
-    }
-
-    [LibraryImport(Libc.SoName, SetLastError = true)]
-    private static partial int getrlimit(int resource, out ResourceLimit limit);
-
-    [LibraryImport(Libc.SoName, SetLastError = true)]
-    private static partial int setrlimit(int resource, in ResourceLimit limit);
-
     /// <summary>Raises the soft limit to the hard one when allowed (EPERM under a seccomp filter is fine) and returns the soft limit now in force.</summary>
     public static long Raise()
     {
-        if (getrlimit(RlimitNofile, out var limit) != 0)
+        if (Libc.getrlimit(RlimitNofile, out var limit) != 0)
             return SystemdDefault;
-        if (limit.Current < limit.Maximum && setrlimit(RlimitNofile, new ResourceLimit { Current = limit.Maximum, Maximum = limit.Maximum }) == 0)
+        if (limit.Current < limit.Maximum && Libc.setrlimit(RlimitNofile, new Libc.ResourceLimit { Current = limit.Maximum, Maximum = limit.Maximum }) == 0)
             limit.Current = limit.Maximum;
         // RLIM_INFINITY is ulong.MaxValue.
         return (long)Math.Min(limit.Current, long.MaxValue);

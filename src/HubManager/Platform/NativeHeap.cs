@@ -1,15 +1,13 @@
-using System.Runtime.InteropServices;
-
-namespace HubManager.Journal;
+namespace HubManager.Platform;
 
 /// <summary>
 /// Makes glibc give large blocks back to the system as soon as they are freed. libsystemd unpacks a compressed journal
 /// field whole into one malloc()ed block (a 16 MB message: 16 MB), which the reader frees at once by closing the handle
-/// (<see cref="JournalReader"/>). By default glibc raises its mmap threshold to the size of the first large block freed
+/// (<see cref="Journal.JournalReader"/>). By default glibc raises its mmap threshold to the size of the first large block freed
 /// (up to 32 MiB), so later ones come from a heap arena, which keeps the memory after free(); a fixed threshold keeps
 /// every block above it in a mapping of its own, unmapped by free().
 /// </summary>
-static partial class NativeHeap
+static class NativeHeap
 {
     /// <summary>glibc's <c>M_MMAP_THRESHOLD</c> parameter of mallopt(3); setting it also turns the dynamic raise off.</summary>
     const int MmapThresholdParameter = -3;
@@ -23,9 +21,6 @@ static partial class NativeHeap
     public static void ReturnLargeBlocks()
     {
         if (Interlocked.Exchange(ref applied, 1) == 0)
-            MallOpt(MmapThresholdParameter, MmapThreshold);
+            Libc.mallopt(MmapThresholdParameter, MmapThreshold);
     }
-
-    [LibraryImport("libc.so.6", EntryPoint = "mallopt")]
-    private static partial int MallOpt(int parameter, int value);
 }
