@@ -144,9 +144,3 @@ public sealed record JournalQuery
     /// <summary>User input echoed in an error message, cut short so a hostile value cannot fill the response.</summary>
     internal static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }
-
-/// <summary>A query parameter that cannot be used; the message is a sentence for the caller.</summary>
-public sealed class QueryException(string parameter, string message) : Exception(message)
-{
-    public string Parameter { get; } = parameter;
-}

@@ -4,31 +4,6 @@ using System.Text.Json.Serialization;
 
 namespace HubManager.Http;
 
-/// <summary><c>GET /status</c>: the fields the hub and operators' scripts read, unchanged from the old manager.</summary>
-public sealed record StatusResponse(
-    bool Running,
-    string ManagerVersion,
-    string Unit,
-    string? ActiveState,
-    string? SubState,
-    uint MainPid,
-    DateTimeOffset? Since,
-    uint Restarts,
-    string? InstalledVersion)
-{
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Error { get; init; }
-}
-
-/// <summary><c>POST /start|stop|restart</c>: <c>{"success": true}</c>, or false with systemd's reason.</summary>
-public sealed record ControlResponse(bool Success, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);
-
-/// <summary><c>GET /version</c>.</summary>
-public sealed record VersionResponse(string Version, string? Name);
-
-/// <summary>Every other error: a short label and a sentence for a human.</summary>
-public sealed record ErrorResponse(string Error, string Message);
-
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(ControlResponse))]
