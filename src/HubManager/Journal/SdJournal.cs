@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using HubManager.Platform;
 
 namespace HubManager.Journal;
 
