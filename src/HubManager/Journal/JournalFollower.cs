@@ -31,11 +31,11 @@ public sealed class JournalFollower
     readonly CancellationTokenSource fellBehind = new();
     readonly ManualResetEventSlim room = new();
     readonly JournalReader reader;
-    readonly FollowEvents render;
+    readonly IEntryRenderer render;
     readonly CancellationToken token;
     long pending;
 
-    JournalFollower(JournalReader reader, FollowEvents render, CancellationToken token) =>
+    JournalFollower(JournalReader reader, IEntryRenderer render, CancellationToken token) =>
         (this.reader, this.render, this.token) = (reader, render, token);
 
     /// <summary>Rendered events, oldest first; completes when the follower stops (faulted if the journal failed).</summary>
@@ -54,7 +54,7 @@ public sealed class JournalFollower
     /// Starts following with <paramref name="reader"/> (taken over; positioned at the backlog's start), rendering on
     /// the follower thread with <paramref name="render"/>.
     /// </summary>
-    public static JournalFollower Start(JournalReader reader, FollowEvents render, CancellationToken token)
+    public static JournalFollower Start(JournalReader reader, IEntryRenderer render, CancellationToken token)
     {
         var follower = new JournalFollower(reader, render, token);
         new Thread(follower.Run) { IsBackground = true, Name = ThreadName }.Start();

@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
+using HubManager.Http;
 using HubManager.Journal;
 using HubManager.Tests.Sandbox;
-using Microsoft.Extensions.Primitives;
 
 namespace HubManager.Tests.Journal;
 

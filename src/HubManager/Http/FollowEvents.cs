@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace HubManager.Journal;
+using HubManager.Journal;
+
+namespace HubManager.Http;
 
 /// <summary>
 /// Renders entries as Server-Sent Events: <c>id: CURSOR</c>, then the entry's short text (or its JSON object) as
@@ -9,7 +11,7 @@ namespace HubManager.Journal;
 /// <c>Last-Event-ID</c>. Reuses its scratch buffers while entries come (<see cref="LetGo"/> when they stop): one
 /// instance per follower thread.
 /// </summary>
-public sealed class FollowEvents(ShortFormatter formatter, bool json)
+public sealed class FollowEvents(ShortFormatter formatter, bool json) : IEntryRenderer
 {
     /// <summary>An SSE comment: keeps proxies and idle-timeouts from closing a quiet stream.</summary>
     public static ReadOnlySpan<byte> Heartbeat => ": heartbeat\n\n"u8;

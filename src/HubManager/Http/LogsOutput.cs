@@ -5,7 +5,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace HubManager.Journal;
+using HubManager.Journal;
+
+namespace HubManager.Http;
 
 /// <summary>
 /// The bodies of <c>GET /logs</c>, streamed straight from the reader into the response: memory stays bounded by
