@@ -6,11 +6,13 @@ Every abuse runs in a loop of its own until the deadline: idle-connection floods
 request bodies, stalled log followers under 1 MiB journal entries, reads of a 16 MiB entry, and updates from
 a hostile NAS (header bombs, a stalled and an endless sidecar, a dripped package, a package that reaches for
 the manager's own directory, one cancelled with DELETE /update) between good updates. Normal clients poll the
-API the whole time. The manager's RSS and open fds are sampled every 5 s. The run passes when no answer was a
-5xx, no normal request failed, every update ended as expected, the manager never restarted, its fds are back
-to their start once the abuse stops and its RSS did not grow over the second half. Writes a Markdown section.
+API the whole time. The run is cut into rounds (ROUND seconds): abuse for most of each, then a quiet window in
+which only normal clients run, at whose end the manager's RSS is read, so that every round is measured at the same
+point of its cycle. The run passes when no answer was a 5xx, no normal request failed, every update ended as
+expected, the manager never restarted, its fds are back to their start once the abuse stops and its RSS at the
+end of the last round is no higher than at the end of the middle one. Writes a Markdown section.
 """
-import argparse, gzip, http.client, io, json, os, resource, socket, statistics, subprocess, sys, tarfile, threading, time
+import argparse, gzip, http.client, io, json, os, resource, socket, subprocess, sys, tarfile, threading, time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -25,6 +27,8 @@ p.add_argument("--report", required=True)
 args = p.parse_args()
 
 stop = threading.Event()
+abusing = threading.Event()   # set while a round's abuse runs; cleared for its quiet window
+ROUND, QUIET = 100, 20
 lock = threading.Lock()
 answers = Counter()       # (kind, status) -> count
 failures = []             # sentences: what went wrong
@@ -77,6 +81,18 @@ def call(kind, method, path, body=None, timeout=30):
 
 def pause(seconds):
     return stop.wait(seconds)
+
+
+def next_abuse():
+    """Waits until abuse is on (a round has begun); False once the run is over."""
+    while not stop.is_set():
+        if abusing.wait(1):
+            return True
+    return False
+
+
+def round_of(t=None):
+    return int(((time.monotonic() if t is None else t) - t_start) // ROUND)
 
 
 # ---- the hostile NAS (File Browser's raw paths are not needed: Nas:Auth=none, plain GETs) -----------------
@@ -197,7 +213,13 @@ def normal_clients():
 
 
 def idle_flood():
-    while not pause(20):
+    done = -1
+    while next_abuse():
+        if round_of() == done:
+            pause(1)
+            continue
+        done = round_of()
+        pause(5)
         held = []
         for _ in range(1100):
             try:
@@ -214,11 +236,10 @@ def idle_flood():
         pause(30)
         for s in held:
             s.close()
-        pause(60)
 
 
 def bad_bodies():
-    while not pause(15):
+    while next_abuse() and not pause(15):
         s = socket.create_connection(("127.0.0.1", args.port), timeout=30)
         chunk = b"x" * 8192
         head = b"POST /update HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -276,7 +297,13 @@ for i in range(count):
 
 
 def followers_and_big_entries():
-    while not pause(45):
+    done = -1
+    while next_abuse():
+        if round_of() == done:
+            pause(1)
+            continue
+        done = round_of()
+        pause(40)
         stalled = []
         for _ in range(16):
             s = socket.socket()
@@ -295,7 +322,6 @@ def followers_and_big_entries():
         pause(20)
         for s in stalled:
             s.close()
-        pause(60)
 
 
 def read_big():
@@ -317,7 +343,7 @@ def wait_update(deadline=180):
 def updates():
     hostile = list(HOSTILE)
     good, i = 0, 0
-    while not pause(5):
+    while next_abuse() and not pause(5):
         if i % 2 == 0:
             version = GOOD[good % 2]; good += 1
             status, _ = call("abuse", "POST", "/update", {"version": version, "force": True})
@@ -370,8 +396,16 @@ workers = [threading.Thread(target=f) for f in (normal_clients, idle_flood, bad_
 sample_thread = threading.Thread(target=sampler)
 for w in workers + [sample_thread]:
     w.start()
-while time.monotonic() - t_start < args.duration:
-    time.sleep(1)
+round_ends = []   # (round, RSS KiB at the end of its quiet window)
+rounds = max(2, int(args.duration // ROUND))
+for r in range(rounds):
+    abusing.set()
+    time.sleep(max(0, t_start + r * ROUND + ROUND - QUIET - time.monotonic()))
+    abusing.clear()   # no new abuse; what runs finishes, then only normal clients
+    time.sleep(max(0, t_start + (r + 1) * ROUND - time.monotonic()))
+    out = inside("sh", "-c", 'p=$(systemctl show -P MainPID ai-hub-manager.service); awk \'$1=="VmRSS:"{print $2}\' /proc/$p/status')
+    round_ends.append(int(out.split()[0]))
+    say(f"round {r + 1} of {rounds} ends: RSS {round_ends[-1] / 1024:.1f} MiB")
 stop.set()
 say("stopping the abuse")
 for w in workers:
@@ -388,15 +422,11 @@ if end_fds > start_fds:
     fail(f"open fds {start_fds} at the start, {end_fds} once idle again")
 
 
-def median_between(a, b):
-    values = [s[1] for s in samples if a <= s[0] / duration <= b]
-    return statistics.median(values) if values else float("nan")
-
-
-half, last = median_between(0.45, 0.55), median_between(0.9, 1.0)
+idle_rss = int(inside("sh", "-c", 'p=$(systemctl show -P MainPID ai-hub-manager.service); awk \'$1=="VmRSS:"{print $2}\' /proc/$p/status').split()[0])
+half, last = round_ends[len(round_ends) // 2 - 1], round_ends[-1]
 growth = last - half
-if growth > 2048:
-    fail(f"RSS grew {growth / 1024:.1f} MiB over the second half")
+if growth > 1024:
+    fail(f"RSS at the end of the last round is {growth / 1024:.1f} MiB above the middle round's")
 fivexx = sum(n for (kind, status), n in answers.items() if isinstance(status, int) and status >= 500)
 normal_ok = sum(n for (kind, status), n in answers.items() if kind == "normal" and status == 200)
 normal_bad = sum(n for (kind, status), n in answers.items() if kind == "normal" and status != 200 and status != 404)
@@ -407,7 +437,7 @@ lines = [
     "<!-- soak -->",
     "## Abuse soak (`make soak`)",
     "",
-    f"{duration / 60:.1f} minutes of the hostile inputs of issue #15 interleaved with normal traffic, against the manager "
+    f"{duration / 60:.1f} minutes ({len(round_ends)} rounds of {ROUND} s: abuse, then {QUIET} s of normal traffic only) of the hostile inputs of issue #15 interleaved with normal traffic, against the manager "
     f"as packaged (the shipped unit, `LimitNOFILE=` and all) in a real systemd sandbox; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
     f"Verdict: {verdict}.",
     "",
@@ -417,7 +447,9 @@ lines = [
     f"| 5xx answers, all requests | {fivexx} |",
     f"| manager restarts | {0 if end_pid == start_pid else 'yes'} (pid {start_pid} throughout) |",
     f"| open fds | {start_fds} at the start → {end_fds} once idle again |",
-    f"| RSS | {mib(samples[0][1])} at the start, {mib(half)} at half time, {mib(last)} at the end (second half {growth / 1024:+.1f} MiB), peak {mib(peak)} |",
+    f"| RSS at the end of each round's quiet window ({ROUND} s rounds) | {', '.join(mib(v) for v in round_ends)} |",
+    f"| RSS over the second half (end of the last round − end of round {len(round_ends) // 2}) | {growth / 1024:+.1f} MiB |",
+    f"| RSS | {mib(samples[0][1])} at the start, peak {mib(peak)} (sampled every 5 s), {mib(idle_rss)} once idle again |",
     f"| error-level lines in the manager's journal | {error_lines} |",
 ]
 for what, n in sorted(outcomes.items()):
