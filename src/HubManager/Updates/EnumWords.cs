@@ -1,13 +1,8 @@
-using System.Text.Json;
-
 namespace HubManager.Updates;
 
 /// <summary>The word for an enum member in sentences and log lines, the same as in JSON (<see cref="WordEnumConverter{T}"/>).</summary>
 public static class EnumWords
 {
-    /// <summary>camelCase: <c>RolledBack</c> is <c>rolledBack</c>.</summary>
-    public static JsonNamingPolicy Policy => JsonNamingPolicy.CamelCase;
-
     /// <summary>"the update to 2.0.11", "during the download phase".</summary>
-    public static string Word<T>(this T value) where T : struct, Enum => Policy.ConvertName(value.ToString());
+    public static string Word<T>(this T value) where T : struct, Enum => WordEnumConverter<T>.WordOf(value);
 }
