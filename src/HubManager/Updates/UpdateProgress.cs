@@ -96,7 +96,7 @@ public sealed class UpdateProgress
             now = current with
             {
                 State = state,
-                Phase = null,
+                Phase = UpdatePhase.None,
                 Error = error,
                 FinishedAt = time.GetUtcNow(),
                 HubLog = hubLog ?? current.HubLog,

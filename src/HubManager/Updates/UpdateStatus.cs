@@ -12,7 +12,7 @@ public sealed record UpdateStatus
     public UpdateState State { get; init; } = UpdateState.Idle;
     public string? Version { get; init; }
     public string? PreviousVersion { get; init; }
-    public UpdatePhase? Phase { get; init; }
+    public UpdatePhase Phase { get; init; }
     public long BytesDownloaded { get; init; }
     public long? BytesTotal { get; init; }
     public DateTimeOffset? StartedAt { get; init; }

@@ -138,7 +138,7 @@ public sealed class Updater
             {
                 // Killed before the intent journal: the live install was never touched.
                 UpdateStore.DeleteTree(store.Transaction);
-                var message = $"the manager stopped during the {progress.Current.Phase?.Word()} phase; nothing was installed";
+                var message = $"the manager stopped during the {progress.Current.Phase.Word()} phase; nothing was installed";
                 logger.LogWarning("Update to {Version}: {Message}", progress.Current.Version, message);
                 progress.Finish(UpdateState.Failed, message);
             }
