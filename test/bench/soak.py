@@ -91,8 +91,20 @@ def next_abuse():
     return False
 
 
-def round_of(t=None):
-    return int(((time.monotonic() if t is None else t) - t_start) // ROUND)
+def round_of():
+    return int((time.monotonic() - t_start) // ROUND)
+
+
+def once_a_round(offset, action):
+    """Runs ACTION once in every round, OFFSET seconds after the round's abuse begins."""
+    done = -1
+    while next_abuse():
+        if round_of() == done:
+            pause(1)
+            continue
+        done = round_of()
+        if not pause(offset):
+            action()
 
 
 # ---- the hostile NAS (File Browser's raw paths are not needed: Nas:Auth=none, plain GETs) -----------------
@@ -213,29 +225,22 @@ def normal_clients():
 
 
 def idle_flood():
-    done = -1
-    while next_abuse():
-        if round_of() == done:
-            pause(1)
-            continue
-        done = round_of()
-        pause(5)
-        held = []
-        for _ in range(1100):
-            try:
-                held.append(socket.create_connection(("127.0.0.1", args.port), timeout=2))
-            except OSError:
-                outcomes["flood: connections refused"] += 1
-        outcomes["flood: connections opened"] += len(held)
-        status, _ = call("abuse", "GET", "/status", timeout=5)
-        if status == 200:
-            outcomes["flood: /status answered during a flood"] += 1
-        else:
-            fail(f"GET /status with {len(held)} idle connections open: {status}")
-        outcomes["flood: rounds"] += 1
-        pause(30)
-        for s in held:
-            s.close()
+    held = []
+    for _ in range(1100):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", args.port), timeout=2))
+        except OSError:
+            outcomes["flood: connections refused"] += 1
+    outcomes["flood: connections opened"] += len(held)
+    status, _ = call("abuse", "GET", "/status", timeout=5)
+    if status == 200:
+        outcomes["flood: /status answered during a flood"] += 1
+    else:
+        fail(f"GET /status with {len(held)} idle connections open: {status}")
+    outcomes["flood: rounds"] += 1
+    pause(30)
+    for s in held:
+        s.close()
 
 
 def bad_bodies():
@@ -297,31 +302,24 @@ for i in range(count):
 
 
 def followers_and_big_entries():
-    done = -1
-    while next_abuse():
-        if round_of() == done:
-            pause(1)
-            continue
-        done = round_of()
-        pause(40)
-        stalled = []
-        for _ in range(16):
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.connect(("127.0.0.1", args.port))
-            s.sendall(b"GET /logs?follow=true&lines=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            stalled.append(s)
-        inside("python3", "-c", JOURNAL_WRITER, str(1 << 20), "70")
-        outcomes["stalled followers: rounds of 16 under 70 × 1 MiB entries"] += 1
-        inside("python3", "-c", JOURNAL_WRITER, str(16 << 20), "1")
-        readers = [threading.Thread(target=read_big) for _ in range(6)]
-        for r in readers:
-            r.start()
-        for r in readers:
-            r.join()
-        pause(20)
-        for s in stalled:
-            s.close()
+    stalled = []
+    for _ in range(16):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", args.port))
+        s.sendall(b"GET /logs?follow=true&lines=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        stalled.append(s)
+    inside("python3", "-c", JOURNAL_WRITER, str(1 << 20), "70")
+    outcomes["stalled followers: rounds of 16 under 70 × 1 MiB entries"] += 1
+    inside("python3", "-c", JOURNAL_WRITER, str(16 << 20), "1")
+    readers = [threading.Thread(target=read_big) for _ in range(6)]
+    for r in readers:
+        r.start()
+    for r in readers:
+        r.join()
+    pause(20)
+    for s in stalled:
+        s.close()
 
 
 def read_big():
@@ -392,7 +390,8 @@ first = inside("sh", "-c", 'p=$(systemctl show -P MainPID ai-hub-manager.service
 start_pid, start_fds = int(first[0]), int(first[1])
 t_start = time.monotonic()
 say(f"{args.duration:.0f} s of abuse against the manager (pid {start_pid}, {start_fds} fds)")
-workers = [threading.Thread(target=f) for f in (normal_clients, idle_flood, bad_bodies, followers_and_big_entries, updates)]
+workers = [threading.Thread(target=f) for f in (normal_clients, bad_bodies, updates)]
+workers += [threading.Thread(target=once_a_round, args=(5, idle_flood)), threading.Thread(target=once_a_round, args=(40, followers_and_big_entries))]
 sample_thread = threading.Thread(target=sampler)
 for w in workers + [sample_thread]:
     w.start()
