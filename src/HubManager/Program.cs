@@ -7,6 +7,7 @@ using HubManager.Updates;
 
 CommandLine commandLine;
 HubManagerOptions options;
+UpdateStore store;
 var configuration = new ConfigurationManager();
 try
 {
@@ -25,7 +26,8 @@ try
         .AddEnvironmentVariables("HUBMANAGER_")
         .AddCommandLine(commandLine.ConfigurationArgs);
     options = HubManagerOptions.Load(configuration);
-    if (options.Nas.Url is not null && InstallFilesystem.Problem(new UpdateStore(options.StateDir, options.InstallDir), options.InstallDir) is { } notAtomic)
+    store = new UpdateStore(options.StateDir, options.InstallDir);
+    if (options.Nas.Url is not null && InstallFilesystem.Problem(store, options.InstallDir) is { } notAtomic)
         throw new ConfigurationException("InstallDir", notAtomic);
 }
 catch (Exception invalid) when (invalid is ConfigurationException or InvalidDataException or FormatException)
@@ -62,7 +64,7 @@ builder.Services.AddSingleton<ApiRouter>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(options.Update);
 builder.Services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
-builder.Services.AddSingleton(new UpdateStore(options.StateDir, options.InstallDir));
+builder.Services.AddSingleton(store);
 builder.Services.AddSingleton<UpdateProgress>();
 builder.Services.AddSingleton<HubOwnership>();
 builder.Services.AddSingleton<IHubUnit, HealthGate>();
