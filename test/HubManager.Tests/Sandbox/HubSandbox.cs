@@ -32,6 +32,9 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
     /// <summary>The sandbox's systemd, seen from the host.</summary>
     public int Pid { get; private set; }
 
+    /// <summary>Boots the sandbox in its own network namespace (only <c>lo</c>, up) instead of the host's.</summary>
+    public bool OwnNetwork { get; init; }
+
     public async Task InitializeAsync()
     {
         if (!Repository.IsRoot)
@@ -49,7 +52,8 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
         // sandbox is this process's: its guard stops it when the test run ends, however it ends.
         var boot = await Shell.RunAsync(Repository.SandboxScript,
             ["boot", Path.Combine(stateDir, "systemd"), "--owner", Environment.ProcessId.ToString(),
-             "--bind", Exchange, "--bind", Path.GetDirectoryName(Repository.ManagerBinary)!, "--bind", Repository.DemoHub]);
+             "--bind", Exchange, "--bind", Path.GetDirectoryName(Repository.ManagerBinary)!, "--bind", Repository.DemoHub,
+             .. (OwnNetwork ? ["--net"] : Array.Empty<string>())]);
         boot.EnsureSuccess("hub-sandbox boot");
         Pid = int.Parse(boot.Stdout.Trim().Split('\n')[^1]);
         CopyDirectory(Repository.DemoHub, InstallDir);

@@ -37,16 +37,18 @@ public sealed partial class FileBrowserNas : IAsyncDisposable
 
     public sealed record Request(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body);
 
-    readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    readonly TcpListener listener;
     readonly byte[] key = RandomNumberGenerator.GetBytes(32);
     readonly CancellationTokenSource stop = new();
     readonly Task accepting;
     readonly ConcurrentDictionary<string, ConcurrentQueue<Fault>> faults = new(StringComparer.Ordinal);
     long revokedBefore;
 
-    public FileBrowserNas(string root)
+    /// <summary>Serves <paramref name="root"/> on <paramref name="address"/> (default 127.0.0.1), on a free port.</summary>
+    public FileBrowserNas(string root, IPAddress? address = null)
     {
         Root = root;
+        listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         Directory.CreateDirectory(root);
         listener.Start();
         accepting = AcceptAsync();
@@ -54,7 +56,7 @@ public sealed partial class FileBrowserNas : IAsyncDisposable
 
     public string Root { get; }
     public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
-    public Uri Url => new($"http://127.0.0.1:{Port}");
+    public Uri Url => new($"http://{((IPEndPoint)listener.LocalEndpoint).Address}:{Port}");
 
     public string Username { get; set; } = "hubupdater";
     public string Password { get; set; } = "s3cret pass";
