@@ -60,6 +60,11 @@ public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
         (await Shell.RunAsync("ip", ["addr", "add", $"10.213.{subnet}.1/24", "dev", link])).EnsureSuccess("ip addr add (host end)");
         (await Shell.RunAsync("ip", ["link", "set", link, "up"])).EnsureSuccess("ip link set up (host end)");
         var address = $"10.213.{subnet}.2";
+        // A booted machine's / is a shared mount (systemd makes it so, except in a container, which it takes the
+        // sandbox for). LoadCredential= needs it: systemd fills a unit's credentials in a child mount namespace and
+        // relies on propagation to show them to the unit; without it the manager finds no nas-password. Shared only
+        // among the sandbox's own mounts: its namespace was made private to the host's.
+        (await sandbox.RunAsync("mount", "--make-rshared", "/")).EnsureSuccess("mount --make-rshared /");
         (await sandbox.RunAsync("ip", "addr", "add", $"{address}/24", "dev", "eth0")).EnsureSuccess("ip addr add (inside)");
         (await sandbox.RunAsync("ip", "link", "set", "eth0", "up")).EnsureSuccess("ip link set up (inside)");
         (await sandbox.RunAsync("ip", "route", "add", "default", "via", $"10.213.{subnet}.1")).EnsureSuccess("ip route add default");

@@ -131,7 +131,7 @@ public class FleetRolloutTests(Fleet fleet)
         await Assert.That(await canary.VersionAsync()).IsEqualTo(Fleet.GoodVersion);
         await Assert.That(rollout.Summary(canary.Name)).StartsWith($"{canary.Name}: {Fleet.GoodVersion} → {Fleet.GoodVersion}, rolled back (");
         // Only the canary fetched the release.
-        await Assert.That(fleet.Nas.Requests.Count(request => request.Path.Contains($"/hub-{Fleet.CrashingVersion}.tar.gz", StringComparison.Ordinal))).IsEqualTo(1);
+        await Assert.That(fleet.Nas.Requests.Count(request => request.Path == $"/api/raw/{Fleet.CrashingVersion}/hub-{Fleet.CrashingVersion}.tar.gz")).IsEqualTo(1);
         foreach (var host in others)
         {
             var last = await host.GetAsync("/update");

@@ -17,7 +17,10 @@ public sealed partial record PlaybookRun(int ExitCode, string Output)
         var run = await Shell.RunAsync("/usr/bin/env", [
             $"ANSIBLE_CONFIG={Path.Combine(Directory, "ansible.cfg")}", "ANSIBLE_NOCOLOR=1", "ANSIBLE_FORCE_COLOR=0",
             "ansible-playbook", "-i", inventory, Path.Combine(Directory, playbook), .. arguments], timeout: TimeSpan.FromMinutes(5));
-        return new PlaybookRun(run.ExitCode, run.Stdout + run.Stderr);
+        var result = new PlaybookRun(run.ExitCode, run.Stdout + run.Stderr);
+        // The test's own output (shown with --output Detailed and in the report): what an operator would have seen.
+        Console.WriteLine($"$ ansible-playbook {playbook} {string.Join(' ', arguments)}\n{result}");
+        return result;
     }
 
     /// <summary>The PLAY RECAP counter (ok, changed, failed, …) of a host; null when the host is not in the recap (no task ran on it).</summary>
