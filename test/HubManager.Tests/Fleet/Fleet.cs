@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using HubManager.Tests.Sandbox;
 using HubManager.Tests.Updates;
 using TUnit.Core.Interfaces;
@@ -34,8 +33,7 @@ public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
         if (!Repository.IsRoot)
             return;
         var client = Path.Combine(work.Path, "id_ed25519");
-        (await Shell.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fleet-test", "-f", client])).EnsureSuccess("ssh-keygen client");
-        (await Shell.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(work.Path, "ssh_host_ed25519_key")])).EnsureSuccess("ssh-keygen host");
+        await SandboxSshd.CreateKeysAsync(client);
         var subnets = await FreeSubnetsAsync(Machines);
         var boots = Enumerable.Range(0, Machines).Select(_ => new HubSandbox { OwnNetwork = true }).ToList();
         sandboxes.AddRange(boots);
@@ -69,17 +67,8 @@ public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
         (await sandbox.RunAsync("ip", "link", "set", "eth0", "up")).EnsureSuccess("ip link set up (inside)");
         (await sandbox.RunAsync("ip", "route", "add", "default", "via", $"10.213.{subnet}.1")).EnsureSuccess("ip route add default");
 
-        // sshd reads its keys inside the sandbox: through the exchange directory, which both sides see.
-        var keys = Path.Combine(sandbox.Exchange, "ssh");
-        Directory.CreateDirectory(keys);
-        File.Copy(Path.Combine(work.Path, "ssh_host_ed25519_key"), Path.Combine(keys, "host"));
-        File.Copy(clientKey + ".pub", Path.Combine(keys, "authorized_keys"));
-        (await sandbox.RunAsync("mkdir", "-p", "-m", "0755", "/run/sshd")).EnsureSuccess("mkdir /run/sshd");
-        (await sandbox.RunAsync("systemd-run", "--unit=fleet-sshd", "--service-type=exec", "/usr/sbin/sshd", "-D", "-e",
-            "-h", Path.Combine(keys, "host"), "-o", $"AuthorizedKeysFile={Path.Combine(keys, "authorized_keys")}",
-            "-o", "PermitRootLogin=prohibit-password", "-o", "UsePAM=no", "-o", "StrictModes=no")).EnsureSuccess("systemd-run sshd");
+        await SandboxSshd.StartAsync(sandbox, clientKey, address, 22);
         await sandbox.SystemctlAsync("start", HubSandbox.HubUnit);
-        await WaitForPortAsync(address, 22);
         return new FleetHost($"fleet-{index + 1}", address, sandbox);
     }
 
@@ -115,24 +104,6 @@ public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
         var start = Environment.ProcessId % 200;
         return Enumerable.Range(0, 250).Select(i => 1 + (start + i) % 250)
             .Where(n => !used.Contains($" 10.213.{n}.", StringComparison.Ordinal)).Take(count).ToArray();
-    }
-
-    static async Task WaitForPortAsync(string address, int port)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(address, port).WaitAsync(TimeSpan.FromSeconds(2));
-                return;
-            }
-            catch (Exception failure) when (failure is SocketException or TimeoutException && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
     }
 
     public async ValueTask DisposeAsync()

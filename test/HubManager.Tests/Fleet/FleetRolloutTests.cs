@@ -129,7 +129,8 @@ public class FleetRolloutTests(Fleet fleet)
         await Assert.That(update.GetProperty("state").GetString()).IsEqualTo("rolledBack").Because(update.ToString());
         await Assert.That(update.GetProperty("version").GetString()).IsEqualTo(Fleet.CrashingVersion);
         await Assert.That(await canary.VersionAsync()).IsEqualTo(Fleet.GoodVersion);
-        await Assert.That(rollout.Summary(canary.Name)).StartsWith($"{canary.Name}: {Fleet.GoodVersion} → {Fleet.GoodVersion}, rolled back (");
+        await Assert.That(rollout.Summary(canary.Name)).StartsWith($"{canary.Name}: {Fleet.GoodVersion} → {Fleet.GoodVersion}, rolled back (")
+            .And.Contains($"; the hub said: hub {Fleet.CrashingVersion} cannot start: boom)");
         // Only the canary fetched the release.
         await Assert.That(fleet.Nas.Requests.Count(request => request.Path == $"/api/raw/{Fleet.CrashingVersion}/hub-{Fleet.CrashingVersion}.tar.gz")).IsEqualTo(1);
         foreach (var host in others)
