@@ -8,10 +8,10 @@ namespace HubManager.Tests.Fleet;
 /// configures the manager on each, rollout.yml rolls the hub out batch by batch through each machine's own manager.
 /// The tests build on each other, in order: deploy, --check, a good release, a crash-looping one.
 /// </summary>
-[ClassDataSource<Fleet>(Shared = SharedType.PerClass)]
+[ClassDataSource<SandboxFleet>(Shared = SharedType.PerClass)]
 // packaging/build-deb writes the same artifacts/*.deb that DebianPackageTests rebuilds: never both at once.
 [NotInParallel(nameof(DebianPackageTests))]
-public class FleetRolloutTests(Fleet fleet)
+public class FleetRolloutTests(SandboxFleet fleet)
 {
     static void RequireRoot()
     {
@@ -54,12 +54,15 @@ public class FleetRolloutTests(Fleet fleet)
             await Assert.That(dpkg.Stdout.Trim()).IsEqualTo("ii");
             await Assert.That(status.GetProperty("managerVersion").GetString()).IsNotNull();
             await Assert.That(status.GetProperty("running").GetBoolean()).IsTrue();
-            await Assert.That(version).IsEqualTo(Fleet.OldVersion);
+            await Assert.That(version).IsEqualTo(SandboxFleet.OldVersion);
             await Assert.That(config).Contains(fleet.Nas.Url.ToString()).And.Contains(host.Sandbox.InstallDir).And.DoesNotContain(fleet.Nas.Password);
             await Assert.That(password.UnixFileMode).IsEqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite);
             await Assert.That(await File.ReadAllTextAsync(password.FullName)).IsEqualTo(fleet.Nas.Password);
+            await Assert.That(new FileInfo(host.PathOnHost("/etc/hub-manager/api-token")).UnixFileMode).IsEqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await Assert.That(await host.StatusWithoutTokenAsync("/status")).IsEqualTo("401");
         }
-        await Assert.That(second.Output).DoesNotContain(fleet.Nas.Password);
+        await Assert.That(first.Output).DoesNotContain(fleet.Nas.Password).And.DoesNotContain(fleet.ApiToken);
+        await Assert.That(second.Output).DoesNotContain(fleet.Nas.Password).And.DoesNotContain(fleet.ApiToken);
     }
 
     [Test]
@@ -68,15 +71,15 @@ public class FleetRolloutTests(Fleet fleet)
     {
         RequireRoot();
 
-        var check = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={Fleet.GoodVersion}", "--check");
+        var check = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={SandboxFleet.GoodVersion}", "--check");
 
         await Assert.That(check.ExitCode).IsEqualTo(0).Because(check.ToString());
         foreach (var host in fleet.Hosts)
         {
             var update = await host.GetAsync("/update");
             await Assert.That(check.Recap(host.Name, "changed")).IsEqualTo(1).Because(check.ToString());
-            await Assert.That(check.Summary(host.Name)).IsEqualTo($"{host.Name}: {Fleet.OldVersion} → {Fleet.GoodVersion}, would update (check mode, nothing was changed)");
-            await Assert.That(await host.VersionAsync()).IsEqualTo(Fleet.OldVersion);
+            await Assert.That(check.Summary(host.Name)).IsEqualTo($"{host.Name}: {SandboxFleet.OldVersion} → {SandboxFleet.GoodVersion}, would update (check mode, nothing was changed)");
+            await Assert.That(await host.VersionAsync()).IsEqualTo(SandboxFleet.OldVersion);
             await Assert.That(update.GetProperty("state").GetString()).IsEqualTo("idle").Because(update.ToString());
         }
         await Assert.That(fleet.Nas.Requests.Count).IsEqualTo(0);
@@ -88,8 +91,8 @@ public class FleetRolloutTests(Fleet fleet)
     {
         RequireRoot();
 
-        var rollout = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={Fleet.GoodVersion}");
-        var again = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={Fleet.GoodVersion}");
+        var rollout = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={SandboxFleet.GoodVersion}");
+        var again = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={SandboxFleet.GoodVersion}");
 
         await Assert.That(rollout.ExitCode).IsEqualTo(0).Because(rollout.ToString());
         await Assert.That(again.ExitCode).IsEqualTo(0).Because(again.ToString());
@@ -99,12 +102,12 @@ public class FleetRolloutTests(Fleet fleet)
             var update = await host.GetAsync("/update");
             updates.Add(update);
             await Assert.That(rollout.Recap(host.Name, "changed") ?? 0).IsGreaterThan(0).Because(rollout.ToString());
-            await Assert.That(rollout.Summary(host.Name)).IsEqualTo($"{host.Name}: {Fleet.OldVersion} → {Fleet.GoodVersion}, updated (healthy)");
+            await Assert.That(rollout.Summary(host.Name)).IsEqualTo($"{host.Name}: {SandboxFleet.OldVersion} → {SandboxFleet.GoodVersion}, updated (healthy)");
             await Assert.That(again.Recap(host.Name, "changed")).IsEqualTo(0).Because(again.ToString());
-            await Assert.That(again.Summary(host.Name)).IsEqualTo($"{host.Name}: {Fleet.GoodVersion} → {Fleet.GoodVersion}, unchanged (already on {Fleet.GoodVersion})");
+            await Assert.That(again.Summary(host.Name)).IsEqualTo($"{host.Name}: {SandboxFleet.GoodVersion} → {SandboxFleet.GoodVersion}, unchanged (already on {SandboxFleet.GoodVersion})");
             await Assert.That(update.GetProperty("state").GetString()).IsEqualTo("succeeded").Because(update.ToString());
-            await Assert.That(update.GetProperty("version").GetString()).IsEqualTo(Fleet.GoodVersion);
-            await Assert.That(await host.VersionAsync()).IsEqualTo(Fleet.GoodVersion);
+            await Assert.That(update.GetProperty("version").GetString()).IsEqualTo(SandboxFleet.GoodVersion);
+            await Assert.That(await host.VersionAsync()).IsEqualTo(SandboxFleet.GoodVersion);
             await Assert.That(await host.Sandbox.PropertyAsync(HubSandbox.HubUnit, "ActiveState")).IsEqualTo("active");
         }
         // serial [1, "50%", "100%"] over three machines: one at a time, in inventory order.
@@ -121,18 +124,18 @@ public class FleetRolloutTests(Fleet fleet)
         var canary = fleet.Hosts[0];
         var others = fleet.Hosts.Skip(1).ToList();
 
-        var rollout = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={Fleet.CrashingVersion}");
+        var rollout = await PlaybookRun.RunAsync(fleet.Inventory, "rollout.yml", "-e", $"hub_version={SandboxFleet.CrashingVersion}");
 
         var update = await canary.GetAsync("/update");
         await Assert.That(rollout.ExitCode).IsNotEqualTo(0).Because(rollout.ToString());
         await Assert.That(rollout.Recap(canary.Name, "failed")).IsEqualTo(1).Because(rollout.ToString());
         await Assert.That(update.GetProperty("state").GetString()).IsEqualTo("rolledBack").Because(update.ToString());
-        await Assert.That(update.GetProperty("version").GetString()).IsEqualTo(Fleet.CrashingVersion);
-        await Assert.That(await canary.VersionAsync()).IsEqualTo(Fleet.GoodVersion);
-        await Assert.That(rollout.Summary(canary.Name)).StartsWith($"{canary.Name}: {Fleet.GoodVersion} → {Fleet.GoodVersion}, rolled back (")
-            .And.Contains($"; the hub said: hub {Fleet.CrashingVersion} cannot start: boom)");
+        await Assert.That(update.GetProperty("version").GetString()).IsEqualTo(SandboxFleet.CrashingVersion);
+        await Assert.That(await canary.VersionAsync()).IsEqualTo(SandboxFleet.GoodVersion);
+        await Assert.That(rollout.Summary(canary.Name)).StartsWith($"{canary.Name}: {SandboxFleet.GoodVersion} → {SandboxFleet.GoodVersion}, rolled back (")
+            .And.Contains($"; the hub said: hub {SandboxFleet.CrashingVersion} cannot start: boom)");
         // Only the canary fetched the release.
-        await Assert.That(fleet.Nas.Requests.Count(request => request.Path == $"/api/raw/{Fleet.CrashingVersion}/hub-{Fleet.CrashingVersion}.tar.gz")).IsEqualTo(1);
+        await Assert.That(fleet.Nas.Requests.Count(request => request.Path == $"/api/raw/{SandboxFleet.CrashingVersion}/hub-{SandboxFleet.CrashingVersion}.tar.gz")).IsEqualTo(1);
         foreach (var host in others)
         {
             var last = await host.GetAsync("/update");
@@ -140,10 +143,10 @@ public class FleetRolloutTests(Fleet fleet)
             await Assert.That(rollout.Touched(host.Name)).IsFalse().Because(rollout.ToString());
             await Assert.That(rollout.Recap(host.Name, "ok")).IsNull();
             await Assert.That(rollout.Summary(host.Name)).IsEqualTo($"{host.Name}: not reached, the rollout stopped before its batch");
-            await Assert.That(last.GetProperty("version").GetString()).IsEqualTo(Fleet.GoodVersion).Because(last.ToString());
+            await Assert.That(last.GetProperty("version").GetString()).IsEqualTo(SandboxFleet.GoodVersion).Because(last.ToString());
             await Assert.That(last.GetProperty("state").GetString()).IsEqualTo("succeeded");
-            await Assert.That(await host.VersionAsync()).IsEqualTo(Fleet.GoodVersion);
-            await Assert.That(journal).DoesNotContain(Fleet.CrashingVersion);
+            await Assert.That(await host.VersionAsync()).IsEqualTo(SandboxFleet.GoodVersion);
+            await Assert.That(journal).DoesNotContain(SandboxFleet.CrashingVersion);
         }
     }
 }

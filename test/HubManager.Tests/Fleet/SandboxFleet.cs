@@ -13,7 +13,7 @@ namespace HubManager.Tests.Fleet;
 /// machine reaches it through its default route. <see cref="Inventory"/> lists the three for ansible-playbook.
 /// Only the veth ends are added to the host; they vanish with the sandboxes' namespaces.
 /// </summary>
-public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
+public sealed class SandboxFleet : IAsyncInitializer, IAsyncDisposable
 {
     public const string OldVersion = "2.0.10";
     public const string GoodVersion = "2.0.11";
@@ -26,6 +26,9 @@ public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
 
     public IReadOnlyList<FleetHost> Hosts { get; private set; } = [];
     public FileBrowserNas Nas { get; private set; } = null!;
+
+    /// <summary>The managers' API token (hub_manager_api_token): rollout.yml must send it, as every caller must.</summary>
+    public string ApiToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
     public string Inventory => Path.Combine(work.Path, "inventory.yml");
 
     public async Task InitializeAsync()
@@ -69,7 +72,7 @@ public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
 
         await SandboxSshd.StartAsync(sandbox, clientKey, address, 22);
         await sandbox.SystemctlAsync("start", HubSandbox.HubUnit);
-        return new FleetHost($"fleet-{index + 1}", address, sandbox);
+        return new FleetHost($"fleet-{index + 1}", address, sandbox, ApiToken);
     }
 
     string InventoryText(string clientKey)
@@ -89,6 +92,7 @@ public sealed class Fleet : IAsyncInitializer, IAsyncDisposable
                 hub_manager_nas_url: {Nas.Url}
                 hub_manager_nas_username: {Nas.Username}
                 hub_manager_nas_password: {Nas.Password}
+                hub_manager_api_token: {ApiToken}
                 hub_manager_config_extra:
                   Update:
                     HealthGraceSeconds: 2
