@@ -10,8 +10,8 @@ namespace HubManager.Tests.Fleet;
 /// by a veth pair (10.213.N.1 on the host end, 10.213.N.2 inside, in a /24 no interface of the host uses), with a
 /// real sshd on port 22 that lets the test's key in as root, and the stand-in hub running at 2.0.10. One File
 /// Browser NAS listens on the first host end and holds 2.0.11 (healthy) and 2.0.12 (crashes at start-up); every
-/// machine reaches it through its default route. <see cref="Inventory"/> lists the three for ansible-playbook.
-/// Only the veth ends are added to the host; they vanish with the sandboxes' namespaces.
+/// machine reaches it through its default route. <see cref="Inventory"/> lists the three for ansible-playbook, with
+/// the NAS and an API token. Only the veth ends are added to the host; they vanish with the sandboxes' namespaces.
 /// </summary>
 public sealed class SandboxFleet : IAsyncInitializer, IAsyncDisposable
 {
@@ -52,7 +52,7 @@ public sealed class SandboxFleet : IAsyncInitializer, IAsyncDisposable
         await File.WriteAllTextAsync(Inventory, InventoryText(client));
     }
 
-    /// <summary>Boots nothing more: wires <paramref name="sandbox"/> to the host, starts its sshd and its hub.</summary>
+    /// <summary>Wires the booted <paramref name="sandbox"/> to the host, then starts its sshd and its hub.</summary>
     async Task<FleetHost> JoinAsync(int index, HubSandbox sandbox, int subnet, string clientKey)
     {
         var link = $"fl{Environment.ProcessId}h{index}";
