@@ -93,6 +93,7 @@ public sealed class SandboxFleet : IAsyncInitializer, IAsyncDisposable
                 hub_manager_nas_username: {Nas.Username}
                 hub_manager_nas_password: {Nas.Password}
                 hub_manager_api_token: {ApiToken}
+                hub_rollout_poll_seconds: 1
                 hub_manager_config_extra:
                   Update:
                     HealthGraceSeconds: 2
