@@ -84,6 +84,7 @@ var router = app.Services.GetRequiredService<ApiRouter>();
 app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
 app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
+new UpdateEventsEndpoint(app.Services.GetRequiredService<UpdateProgress>(), app.Services.GetRequiredService<Updater>(), app.Lifetime).MapTo(router);
 app.Run(router.DispatchAsync);
 // Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
 // daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them
