@@ -1,3 +1,4 @@
+using HubManager.Cli;
 using HubManager.Hosting;
 using HubManager.Http;
 using HubManager.Platform;
@@ -8,7 +9,10 @@ using HubManager.Updates;
 CommandLine commandLine;
 HubManagerOptions options;
 UpdateStore store;
-var configuration = new ConfigurationManager();
+ConfigurationManager configuration;
+// A client command (status, update...) talks to the running manager and never builds the host.
+if (args.Length > 0 && ClientCommandLine.IsClientCommand(args[0]))
+    return await ClientProgram.RunAsync(args);
 try
 {
     commandLine = CommandLine.Parse(args);
@@ -19,12 +23,7 @@ try
     }
     if (commandLine.Command != Command.Run)
         return await RunInstallerAsync(commandLine);
-    if (commandLine.ConfigPathGiven && !File.Exists(commandLine.ConfigPath))
-        throw new ConfigurationException("--config", $"'{commandLine.ConfigPath}' does not exist");
-    configuration
-        .AddJsonFile(commandLine.ConfigPath, optional: !commandLine.ConfigPathGiven, reloadOnChange: false)
-        .AddEnvironmentVariables("HUBMANAGER_")
-        .AddCommandLine(commandLine.ConfigurationArgs);
+    configuration = ConfigurationSources.Load(commandLine.ConfigPath, commandLine.ConfigPathGiven, commandLine.ConfigurationArgs);
     options = HubManagerOptions.Load(configuration);
     store = new UpdateStore(options.StateDir, options.InstallDir);
     if (options.Nas.Url is not null && InstallFilesystem.Problem(store, options.InstallDir) is { } notAtomic)

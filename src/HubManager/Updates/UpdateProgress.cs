@@ -184,7 +184,8 @@ public sealed class UpdateProgress
 
     void Notify(string text) => notifier?.Notify(new ServiceState("STATUS=" + text.ReplaceLineEndings(" ")));
 
-    static string Describe(UpdatePhase phase) => phase switch
+    /// <summary>A phase in words, as the journal and <c>systemctl status</c> tell it: "downloading", "checking the hub's health".</summary>
+    public static string Describe(UpdatePhase phase) => phase switch
     {
         UpdatePhase.Download => "downloading",
         UpdatePhase.Verify => "verifying",
