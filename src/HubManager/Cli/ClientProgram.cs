@@ -16,7 +16,9 @@ public static class ClientProgram
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var (output, errors) = (Console.Out, Console.Error);
+        // Plain writers on descriptors 1 and 2: the Console's streams would first send a terminal terminfo's keypad mode.
+        using var output = Writer(1);
+        using var errors = Writer(2);
         try
         {
             var command = ClientCommandLine.Parse(args);
@@ -30,11 +32,11 @@ public static class ClientProgram
             return command.Command switch
             {
                 "status" => await StatusScreen.RunAsync(api, command.Json, output),
-                "logs" => await LogsCommand.RunAsync(api, command, output),
+                "logs" => await LogsCommand.RunAsync(api, command, output, errors),
                 "update" => await UpdateCommand.RunAsync(api, command, output, errors),
-                "version" => Say(command, await api.GetAsync("version"), static a => a.Text("name") is { } name ? $"{name} {a.Text("version")}" : a.Text("version")!),
-                "rollback" => Say(command, await api.PostAsync("rollback"), static a => a.Text("message")!),
-                _ => Say(command, await api.PostAsync(command.Command), a => $"{options.Unit} {command.Command switch { "stop" => "stopped", "start" => "started", _ => "restarted" }}."),
+                "version" => Say(command, output, errors, await api.GetAsync("version"), static a => a.Text("name") is { } name ? $"{name} {a.Text("version")}" : a.Text("version")!),
+                "rollback" => Say(command, output, errors, await api.PostAsync("rollback"), static a => a.Text("message")!),
+                _ => Say(command, output, errors, await api.PostAsync(command.Command), a => $"{options.Unit} {command.Command switch { "stop" => "stopped", "start" => "started", _ => "restarted" }}."),
             };
         }
         catch (UsageException usage)
@@ -53,6 +55,9 @@ public static class ClientProgram
             return ExitStatus.Unreachable;
         }
     }
+
+    static StreamWriter Writer(int descriptor) =>
+        new(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0)) { AutoFlush = true };
 
     /// <summary>The manager's configuration, with the token from <see cref="TokenPath"/> if the configuration has none and the file is readable.</summary>
     static HubManagerOptions LoadOptions(ClientCommandLine command)
@@ -77,14 +82,14 @@ public static class ClientProgram
     }
 
     /// <summary>A one-line command: the sentence on success, the manager's reason on failure, or the API's JSON.</summary>
-    static int Say(ClientCommandLine command, ApiAnswer answer, Func<ApiAnswer, string> sentence)
+    static int Say(ClientCommandLine command, TextWriter output, TextWriter errors, ApiAnswer answer, Func<ApiAnswer, string> sentence)
     {
         if (command.Json)
-            Console.Out.WriteLine(Encoding.UTF8.GetString(answer.Body));
+            output.WriteLine(Encoding.UTF8.GetString(answer.Body));
         else if (answer.Succeeded)
-            Console.Out.WriteLine(sentence(answer));
+            output.WriteLine(sentence(answer));
         else
-            Console.Error.WriteLine($"hub-manager {command.Command}: {answer.Problem}");
+            errors.WriteLine($"hub-manager {command.Command}: {answer.Problem}");
         return answer.Succeeded ? ExitStatus.Success : ExitStatus.Failed;
     }
 }

@@ -9,7 +9,7 @@ namespace HubManager.Cli;
 /// </summary>
 public static class LogsCommand
 {
-    public static async Task<int> RunAsync(ManagerApi api, ClientCommandLine command, TextWriter output)
+    public static async Task<int> RunAsync(ManagerApi api, ClientCommandLine command, TextWriter output, TextWriter errors)
     {
         var query = new StringBuilder("logs?");
         Add(query, "lines", command.Lines);
@@ -20,7 +20,7 @@ public static class LogsCommand
         {
             var answer = await api.GetAsync(query.ToString());
             if (!answer.Succeeded)
-                return Refused(answer);
+                return Refused(answer, errors);
             output.Write(command.Json ? Encoding.UTF8.GetString(answer.Body) + "\n" : answer.Text("logs"));
             return ExitStatus.Success;
         }
@@ -32,7 +32,7 @@ public static class LogsCommand
         {
             var (events, refusal) = await api.OpenEventsAsync(query.ToString(), lastId);
             if (events is null)
-                return Refused(refusal!);
+                return Refused(refusal!, errors);
             var fellBehind = false;
             using (events)
             {
@@ -50,9 +50,9 @@ public static class LogsCommand
     }
 
     /// <summary>A 400 means an option's value (a time, a priority) was refused: the caller's to change.</summary>
-    static int Refused(ApiAnswer answer)
+    static int Refused(ApiAnswer answer, TextWriter errors)
     {
-        Console.Error.WriteLine($"hub-manager logs: {answer.Problem}");
+        errors.WriteLine($"hub-manager logs: {answer.Problem}");
         return answer.Status == 400 ? ExitStatus.Usage : ExitStatus.Failed;
     }
 

@@ -33,15 +33,15 @@ public static class UpdateCommand
             output.WriteLine(message);
         if (command.NoWait || message.StartsWith(AlreadyThere, StringComparison.Ordinal))
             return ExitStatus.Success;
-        return await FollowAsync(api, command.Json, output);
+        return await FollowAsync(api, command.Json, output, errors);
     }
 
-    static async Task<int> FollowAsync(ManagerApi api, bool json, TextWriter output)
+    static async Task<int> FollowAsync(ManagerApi api, bool json, TextWriter output, TextWriter errors)
     {
         var (events, refusal) = await api.OpenEventsAsync("update/events");
         if (events is null)
         {
-            Console.Error.WriteLine($"hub-manager update: cannot follow the update: {refusal!.Problem}");
+            errors.WriteLine($"hub-manager update: cannot follow the update: {refusal!.Problem}");
             return ExitStatus.Failed;
         }
         var line = new ProgressLine(output, terminal: !json && !Console.IsOutputRedirected);
