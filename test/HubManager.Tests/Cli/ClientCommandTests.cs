@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HubManager.Tests.Sandbox;
@@ -205,5 +206,34 @@ public class ClientCommandTests(HubSandbox sandbox)
         await Assert.That(rollback.Stderr).IsEqualTo("hub-manager rollback: there is no backup to roll back to\n");
         await Assert.That(rollbackJson.ExitCode).IsEqualTo(1);
         await Assert.That(rollbackJson.Stdout).IsEqualTo("""{"success":false,"error":"there is no backup to roll back to"}""" + "\n");
+    }
+
+    [Test]
+    public async Task Logs_follow_prints_new_journal_lines_as_they_come_until_interrupted()
+    {
+        await using var bench = await UpdateBench.CreateAsync(sandbox);
+        var manager = await bench.StartManagerAsync();
+        var start = new ProcessStartInfo(Repository.ManagerBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "logs", "-f", "-n", "1", "--grep", "tick", $"--Listen=127.0.0.1:{manager.Port}" })
+            start.ArgumentList.Add(arg);
+
+        using var follow = Process.Start(start)!;
+        var lines = new List<string>();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            // The hub writes a tick a second: a first line at once (-n 1), then the new ones as they are written.
+            while (lines.Count < 4 && await follow.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+                lines.Add(line);
+        }
+        var stillFollowing = !follow.HasExited;
+        follow.Kill();
+        await follow.WaitForExitAsync();
+
+        await Assert.That(lines.Count).IsEqualTo(4);
+        await Assert.That(stillFollowing).IsTrue();
+        var ticks = lines.Select(l => Regex.Match(l, @"^\w{3} \d\d \d\d:\d\d:\d\d \S+ node\[\d+\]: hub 2\.0\.10 tick (\d+)$")).ToList();
+        await Assert.That(ticks.All(t => t.Success)).IsTrue().Because(string.Join("\n", lines));
+        var numbers = ticks.Select(t => int.Parse(t.Groups[1].Value)).ToList();
+        await Assert.That(numbers.Zip(numbers.Skip(1)).All(p => p.Second == p.First + 1)).IsTrue().Because(string.Join("\n", lines));
     }
 }
