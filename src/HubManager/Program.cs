@@ -12,7 +12,7 @@ UpdateStore store;
 ConfigurationManager configuration;
 // A client command (status, update...) talks to the running manager and never builds the host.
 if (args.Length > 0 && ClientCommandLine.IsClientCommand(args[0]))
-    return await ClientProgram.RunAsync(args);
+    return ClientProgram.Run(args);
 try
 {
     commandLine = CommandLine.Parse(args);

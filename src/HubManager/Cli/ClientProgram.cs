@@ -14,7 +14,7 @@ public static class ClientProgram
     /// <summary>Where the CLI finds the API token when neither the configuration nor a systemd credential gives it.</summary>
     public const string TokenPath = "/etc/hub-manager/api-token";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static int Run(string[] args)
     {
         // Plain writers on descriptors 1 and 2: the Console's streams would first send a terminal terminfo's keypad mode.
         using var output = Writer(1);
@@ -31,12 +31,12 @@ public static class ClientProgram
             using var api = new ManagerApi(options);
             return command.Command switch
             {
-                "status" => await StatusScreen.RunAsync(api, command.Json, output),
-                "logs" => await LogsCommand.RunAsync(api, command, output, errors),
-                "update" => await UpdateCommand.RunAsync(api, command, output, errors),
-                "version" => Say(command, output, errors, await api.GetAsync("version"), static a => a.Text("name") is { } name ? $"{name} {a.Text("version")}" : a.Text("version")!),
-                "rollback" => Say(command, output, errors, await api.PostAsync("rollback"), static a => a.Text("message")!),
-                _ => Say(command, output, errors, await api.PostAsync(command.Command), a => $"{options.Unit} {command.Command switch { "stop" => "stopped", "start" => "started", _ => "restarted" }}."),
+                "status" => StatusScreen.Run(api, command.Json, output),
+                "logs" => LogsCommand.Run(api, command, output, errors),
+                "update" => UpdateCommand.Run(api, command, output, errors),
+                "version" => Say(command, output, errors, api.Get("version"), static a => a.Text("name") is { } name ? $"{name} {a.Text("version")}" : a.Text("version")!),
+                "rollback" => Say(command, output, errors, api.Post("rollback"), static a => a.Text("message")!),
+                _ => Say(command, output, errors, api.Post(command.Command), a => $"{options.Unit} {command.Command switch { "stop" => "stopped", "start" => "started", _ => "restarted" }}."),
             };
         }
         catch (UsageException usage)

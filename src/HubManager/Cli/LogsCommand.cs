@@ -9,7 +9,7 @@ namespace HubManager.Cli;
 /// </summary>
 public static class LogsCommand
 {
-    public static async Task<int> RunAsync(ManagerApi api, ClientCommandLine command, TextWriter output, TextWriter errors)
+    public static int Run(ManagerApi api, ClientCommandLine command, TextWriter output, TextWriter errors)
     {
         var query = new StringBuilder("logs?");
         Add(query, "lines", command.Lines);
@@ -18,7 +18,7 @@ public static class LogsCommand
         Add(query, "grep", command.Grep);
         if (!command.Follow)
         {
-            var answer = await api.GetAsync(query.ToString());
+            var answer = api.Get(query.ToString());
             if (!answer.Succeeded)
                 return Refused(answer, errors);
             output.Write(command.Json ? Encoding.UTF8.GetString(answer.Body) + "\n" : answer.Text("logs"));
@@ -30,13 +30,13 @@ public static class LogsCommand
         string? lastId = null;
         while (true)
         {
-            var (events, refusal) = await api.OpenEventsAsync(query.ToString(), lastId);
+            var (events, refusal) = api.OpenEvents(query.ToString(), lastId);
             if (events is null)
                 return Refused(refusal!, errors);
             var fellBehind = false;
             using (events)
             {
-                while (!fellBehind && await events.ReadAsync() is { } next)
+                while (!fellBehind && events.Read() is { } next)
                 {
                     fellBehind = next.Type == "fell-behind"; // then reconnect after the last line shown
                     if (!fellBehind)

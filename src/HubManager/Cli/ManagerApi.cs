@@ -36,52 +36,53 @@ public sealed class ManagerApi : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public Task<ApiAnswer> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
+    public ApiAnswer Get(string path) => Send(HttpMethod.Get, path, null);
 
-    public Task<ApiAnswer> PostAsync(string path, string? json = null) => SendAsync(HttpMethod.Post, path, json);
+    public ApiAnswer Post(string path, string? json = null) => Send(HttpMethod.Post, path, json);
 
-    /// <summary>One request and its whole answer.</summary>
-    async Task<ApiAnswer> SendAsync(HttpMethod method, string path, string? json)
+    /// <summary>One request and its whole answer. Synchronous: a command does one thing at a time (and async code costs binary size).</summary>
+    ApiAnswer Send(HttpMethod method, string path, string? json)
     {
         using var request = new HttpRequestMessage(method, path);
         if (json is not null)
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
-            return new ApiAnswer((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync());
+            using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead);
+            return Answer(response);
         }
-        catch (HttpRequestException failure)
+        catch (Exception failure) when (failure is HttpRequestException or IOException or OperationCanceledException)
         {
             throw Unreachable(failure);
         }
     }
 
-    /// <summary>Opens a Server-Sent Events stream (<c>/update/events</c>, <c>/logs?follow=true</c>); an answer that is not a stream is returned as an error.</summary>
-    public async Task<(ServerSentEventReader? Events, ApiAnswer? Refusal)> OpenEventsAsync(string path, string? lastEventId = null)
+    /// <summary>Opens a Server-Sent Events stream (<c>/update/events</c>, <c>/logs?follow=true</c>); an answer that is not a stream is returned as the refusal.</summary>
+    public (ServerSentEventReader? Events, ApiAnswer? Refusal) OpenEvents(string path, string? lastEventId = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (lastEventId is not null)
             request.Headers.Add("Last-Event-ID", lastEventId);
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                using (response)
-                    return (null, new ApiAnswer((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync()));
-            }
-            return (new ServerSentEventReader(response, await response.Content.ReadAsStreamAsync(), this), null);
+            var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead);
+            if (response.StatusCode == HttpStatusCode.OK)
+                return (new ServerSentEventReader(response, response.Content.ReadAsStream(), this), null);
+            using (response)
+                return (null, Answer(response));
         }
-        catch (HttpRequestException failure)
+        catch (Exception failure) when (failure is HttpRequestException or IOException or OperationCanceledException)
         {
             throw Unreachable(failure);
         }
-        finally
-        {
-            request.Dispose();
-        }
+    }
+
+    static ApiAnswer Answer(HttpResponseMessage response)
+    {
+        using var body = response.Content.ReadAsStream();
+        var bytes = new MemoryStream();
+        body.CopyTo(bytes);
+        return new ApiAnswer((int)response.StatusCode, bytes.ToArray());
     }
 
     /// <summary>The sentence for a failure to talk to the manager, naming where it was expected.</summary>

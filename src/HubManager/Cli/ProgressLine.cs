@@ -37,11 +37,11 @@ public sealed class ProgressLine(TextWriter output, bool terminal)
 
     string Line(UpdateStatus status)
     {
-        var line = $"Updating hub to {status.Version}: {UpdateProgress.Describe(status.Phase)}";
+        var line = "Updating hub to " + status.Version + ": " + UpdateProgress.Describe(status.Phase);
         if (!terminal || status.Phase != UpdatePhase.Download || status.BytesDownloaded == 0 && status.BytesTotal is null)
             return line;
         var (bytes, total) = (status.BytesDownloaded, status.BytesTotal);
-        line += total is > 0 ? $" {Mebibytes(bytes)} of {Mebibytes(total.Value)} MiB ({bytes * 100 / total.Value}%)" : $" {Mebibytes(bytes)} MiB";
+        line += " " + Mebibytes(bytes) + (total is > 0 ? " of " + Mebibytes(total.Value) + " MiB (" + bytes * 100 / total.Value + "%)" : " MiB");
         var now = Environment.TickCount64;
         if (rateFromTicks < 0)
             (rateFromTicks, rateFromBytes) = (now, bytes);
@@ -49,9 +49,9 @@ public sealed class ProgressLine(TextWriter output, bool terminal)
         if (seconds < 0.5 || bytes <= rateFromBytes)
             return line;
         var rate = (bytes - rateFromBytes) / seconds;
-        line += $", {Mebibytes((long)rate)} MiB/s";
+        line += ", " + Mebibytes((long)rate) + " MiB/s";
         if (total is > 0)
-            line += $", {Math.Ceiling((total.Value - bytes) / rate):0} s left";
+            line += ", " + (long)Math.Ceiling((total.Value - bytes) / rate) + " s left";
         return line;
     }
 

@@ -13,7 +13,7 @@ public sealed class ServerSentEventReader(HttpResponseMessage response, Stream b
     readonly StringBuilder data = new();
 
     /// <summary>The next event, or null once the server has ended the stream.</summary>
-    public async Task<(string? Type, string? Id, string Data)?> ReadAsync()
+    public (string? Type, string? Id, string Data)? Read()
     {
         string? type = null, id = null;
         var (any, dataLines) = (false, 0);
@@ -23,7 +23,7 @@ public sealed class ServerSentEventReader(HttpResponseMessage response, Stream b
             string? line;
             try
             {
-                line = await reader.ReadLineAsync();
+                line = reader.ReadLine();
             }
             catch (IOException broken)
             {

@@ -10,53 +10,48 @@ namespace HubManager.Cli;
 /// </summary>
 public static class StatusScreen
 {
-    public static async Task<int> RunAsync(ManagerApi api, bool json, TextWriter output)
+    public static int Run(ManagerApi api, bool json, TextWriter output)
     {
-        var (statusCall, versionCall, updateCall) = (api.GetAsync("status"), api.GetAsync("version"), api.GetAsync("update"));
-        var (status, version, update) = (await statusCall, await versionCall, await updateCall);
-        if (json)
-            output.WriteLine($"{{\"status\":{Raw(status)},\"version\":{Raw(version)},\"update\":{Raw(update)}}}");
-        else
-            output.Write(Screen(status, version, update, api.BaseAddress));
+        var (status, version, update) = (api.Get("status"), api.Get("version"), api.Get("update"));
+        output.Write(json
+            ? "{\"status\":" + Raw(status) + ",\"version\":" + Raw(version) + ",\"update\":" + Raw(update) + "}\n"
+            : Screen(status, version, update.Json(), api.BaseAddress));
         return status.Succeeded ? ExitStatus.Success : ExitStatus.Failed;
     }
 
     static string Raw(ApiAnswer answer) => Encoding.UTF8.GetString(answer.Body);
 
-    static string Screen(ApiAnswer statusAnswer, ApiAnswer versionAnswer, ApiAnswer updateAnswer, Uri address)
+    // Concatenation rather than interpolation: each interpolated string is inlined code, and the binary's size is a target.
+    static string Screen(ApiAnswer statusAnswer, ApiAnswer versionAnswer, JsonElement update, Uri address)
     {
-        var (status, update) = (statusAnswer.Json(), updateAnswer.Json());
-        var screen = new StringBuilder();
-        screen.Append($"{Text(status, "unit")}: {Text(status, "activeState")} ({Text(status, "subState")})");
-        if (Time(status, "since") is { } since)
-            screen.Append($" since {since.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz} ({Ago(DateTimeOffset.UtcNow - since)} ago)");
-        screen.Append('\n');
-        if (!statusAnswer.Succeeded)
-            screen.Append($"  error:       {statusAnswer.Problem}\n");
-        screen.Append($"  main PID:    {Number(status, "mainPid")}\n");
-        screen.Append($"  restarts:    {Number(status, "restarts")}\n");
-        screen.Append($"  installed:   {Text(status, "installedVersion")}");
-        screen.Append(versionAnswer.Succeeded && versionAnswer.Text("name") is { } name ? $" ({name})\n" : "\n");
-        screen.Append($"  manager:     {Text(status, "managerVersion")} at {address}\n");
-        screen.Append($"  last update: {LastUpdate(update)}\n");
-        return screen.ToString();
+        var status = statusAnswer.Json();
+        var since = Time(status, "since") is { } start ? " since " + When(start) + " (" + Ago(DateTimeOffset.UtcNow - start) + " ago)" : "";
+        var name = versionAnswer.Succeeded && versionAnswer.Text("name") is { } hub ? " (" + hub + ")" : "";
+        return Field(status, "unit") + ": " + Field(status, "activeState") + " (" + Field(status, "subState") + ")" + since + "\n"
+            + (statusAnswer.Succeeded ? "" : "  error:       " + statusAnswer.Problem + "\n")
+            + "  main PID:    " + Number(status, "mainPid") + "\n"
+            + "  restarts:    " + Number(status, "restarts") + "\n"
+            + "  installed:   " + Field(status, "installedVersion") + name + "\n"
+            + "  manager:     " + Field(status, "managerVersion") + " at " + address + "\n"
+            + "  last update: " + LastUpdate(update) + "\n";
     }
 
     static string LastUpdate(JsonElement update)
     {
-        var (state, version, from) = (Text(update, "state"), Text(update, "version"), Text(update, "previousVersion"));
-        var finished = Time(update, "finishedAt") is { } at ? $" at {at.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}" : "";
+        var (state, version) = (Field(update, "state"), Field(update, "version"));
+        var finished = Time(update, "finishedAt") is { } at ? " at " + When(at) : "";
         return state switch
         {
             "idle" => "none",
-            "running" => $"{version} running ({Text(update, "phase")})",
-            "succeeded" => $"{version} succeeded{finished} (from {from})",
-            "rolledBack" => $"{version} rolled back{finished}: {Text(update, "error")}",
-            _ => $"{version} {state}{finished}: {Text(update, "error")}",
+            "running" => version + " running (" + Field(update, "phase") + ")",
+            "succeeded" => version + " succeeded" + finished + " (from " + Field(update, "previousVersion") + ")",
+            _ => version + (state == "rolledBack" ? " rolled back" : " " + state) + finished + ": " + Field(update, "error"),
         };
     }
 
-    static string Text(JsonElement json, string name) =>
+    static string When(DateTimeOffset time) => time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz");
+
+    static string Field(JsonElement json, string name) =>
         json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "-";
 
     static string Number(JsonElement json, string name) =>
@@ -69,9 +64,9 @@ public static class StatusScreen
     /// <summary>"42 s", "5 min", "3 h", "2 days", as systemctl's "5min ago".</summary>
     static string Ago(TimeSpan span) => span.TotalSeconds switch
     {
-        < 120 => $"{Math.Max(0, (int)span.TotalSeconds)} s",
-        < 7200 => $"{(int)span.TotalMinutes} min",
-        < 172800 => $"{(int)span.TotalHours} h",
-        _ => $"{(int)span.TotalDays} days",
+        < 120 => Math.Max(0, (int)span.TotalSeconds) + " s",
+        < 7200 => (int)span.TotalMinutes + " min",
+        < 172800 => (int)span.TotalHours + " h",
+        _ => (int)span.TotalDays + " days",
     };
 }

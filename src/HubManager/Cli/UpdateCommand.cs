@@ -14,13 +14,13 @@ public static class UpdateCommand
     /// <summary>How the manager words "nothing to do" (<c>Updater.StartUpdate</c>); it answers 200 as for a start.</summary>
     const string AlreadyThere = "Hub is already at version ";
 
-    public static async Task<int> RunAsync(ManagerApi api, ClientCommandLine command, TextWriter output, TextWriter errors)
+    public static int Run(ManagerApi api, ClientCommandLine command, TextWriter output, TextWriter errors)
     {
         var version = command.Version!;
         if (!ReleaseVersion.IsValid(version))
             throw new UsageException(ReleaseVersion.Problem(version));
         // A valid version is letters, digits, '.', '-' and '+': nothing JSON needs escaped.
-        var answer = await api.PostAsync("update", $"{{\"version\":\"{version}\"{(command.Force ? ",\"force\":true" : "")}{(command.AllowDowngrade ? ",\"allowDowngrade\":true" : "")}}}");
+        var answer = api.Post("update", $"{{\"version\":\"{version}\"{(command.Force ? ",\"force\":true" : "")}{(command.AllowDowngrade ? ",\"allowDowngrade\":true" : "")}}}");
         var message = answer.Text("message") ?? "";
         if (command.Json)
             output.WriteLine(System.Text.Encoding.UTF8.GetString(answer.Body));
@@ -33,12 +33,12 @@ public static class UpdateCommand
             output.WriteLine(message);
         if (command.NoWait || message.StartsWith(AlreadyThere, StringComparison.Ordinal))
             return ExitStatus.Success;
-        return await FollowAsync(api, command.Json, output, errors);
+        return Follow(api, command.Json, output, errors);
     }
 
-    static async Task<int> FollowAsync(ManagerApi api, bool json, TextWriter output, TextWriter errors)
+    static int Follow(ManagerApi api, bool json, TextWriter output, TextWriter errors)
     {
-        var (events, refusal) = await api.OpenEventsAsync("update/events");
+        var (events, refusal) = api.OpenEvents("update/events");
         if (events is null)
         {
             errors.WriteLine($"hub-manager update: cannot follow the update: {refusal!.Problem}");
@@ -48,7 +48,7 @@ public static class UpdateCommand
         UpdateStatus? status = null;
         using (events)
         {
-            while (await events.ReadAsync() is { } next)
+            while (events.Read() is { } next)
             {
                 if (json)
                     output.WriteLine(next.Data);
@@ -69,7 +69,7 @@ public static class UpdateCommand
         if (status is null || status.State == UpdateState.Running)
             throw new ManagerUnreachableException($"the manager at {api.BaseAddress} ended the update's event stream before the update ended; see hub-manager status");
         if (!json)
-            line.End(await OutcomeAsync(api, status));
+            line.End(Outcome(api, status));
         return status.State switch
         {
             UpdateState.Succeeded => ExitStatus.Success,
@@ -79,14 +79,14 @@ public static class UpdateCommand
     }
 
     /// <summary>The last word: what happened, and for a rollback why, with the new release's last journal lines.</summary>
-    static async Task<string> OutcomeAsync(ManagerApi api, UpdateStatus status)
+    static string Outcome(ManagerApi api, UpdateStatus status)
     {
-        var took = status.FinishedAt - status.StartedAt is { } span ? $" in {span.TotalSeconds:0.0} s" : "";
+        var took = status.FinishedAt - status.StartedAt is { } span ? " in " + span.TotalSeconds.ToString("0.0") + " s" : "";
         if (status.State == UpdateState.Succeeded)
-            return $"Hub updated to {status.Version} (from {status.PreviousVersion}){took}.";
+            return "Hub updated to " + status.Version + " (from " + status.PreviousVersion + ")" + took + ".";
         if (status.State != UpdateState.RolledBack)
-            return $"Update to {status.Version} failed{took}: {status.Error}";
-        var journal = status.HubLog.Count > 0 ? string.Join('\n', status.HubLog) : (await api.GetAsync("logs?lines=20")).Text("logs")?.TrimEnd('\n');
-        return $"Update to {status.Version} rolled back to {status.PreviousVersion}{took}: {status.Error}\nThe hub's last journal lines:\n{journal}";
+            return "Update to " + status.Version + " failed" + took + ": " + status.Error;
+        var journal = status.HubLog.Count > 0 ? string.Join('\n', status.HubLog) : api.Get("logs?lines=20").Text("logs")?.TrimEnd('\n');
+        return "Update to " + status.Version + " rolled back to " + status.PreviousVersion + took + ": " + status.Error + "\nThe hub's last journal lines:\n" + journal;
     }
 }
