@@ -1,3 +1,4 @@
+using HubManager.Cli;
 using HubManager.Hosting;
 using HubManager.Http;
 using HubManager.Platform;
@@ -8,7 +9,10 @@ using HubManager.Updates;
 CommandLine commandLine;
 HubManagerOptions options;
 UpdateStore store;
-var configuration = new ConfigurationManager();
+ConfigurationManager configuration;
+// A client command (status, update...) talks to the running manager and never builds the host.
+if (args.Length > 0 && ClientCommandLine.IsClientCommand(args[0]))
+    return ClientProgram.Run(args);
 try
 {
     commandLine = CommandLine.Parse(args);
@@ -19,12 +23,7 @@ try
     }
     if (commandLine.Command != Command.Run)
         return await RunInstallerAsync(commandLine);
-    if (commandLine.ConfigPathGiven && !File.Exists(commandLine.ConfigPath))
-        throw new ConfigurationException("--config", $"'{commandLine.ConfigPath}' does not exist");
-    configuration
-        .AddJsonFile(commandLine.ConfigPath, optional: !commandLine.ConfigPathGiven, reloadOnChange: false)
-        .AddEnvironmentVariables("HUBMANAGER_")
-        .AddCommandLine(commandLine.ConfigurationArgs);
+    configuration = ConfigurationSources.Load(commandLine.ConfigPath, commandLine.ConfigPathGiven, commandLine.ConfigurationArgs);
     options = HubManagerOptions.Load(configuration);
     store = new UpdateStore(options.StateDir, options.InstallDir);
     if (options.Nas.Url is not null && InstallFilesystem.Problem(store, options.InstallDir) is { } notAtomic)
@@ -84,6 +83,7 @@ var router = app.Services.GetRequiredService<ApiRouter>();
 app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
 app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
+new UpdateEventsEndpoint(app.Services.GetRequiredService<UpdateProgress>(), app.Services.GetRequiredService<Updater>(), app.Lifetime).MapTo(router);
 app.Run(router.DispatchAsync);
 // Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
 // daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them

@@ -45,15 +45,32 @@ public sealed record CommandLine(Command Command, bool Help, bool Version, bool 
 
     public const string Usage = """
         Usage: hub-manager [--config PATH] [--Key=value ...]
+               hub-manager COMMAND [OPTIONS] [--json] [--config PATH] [--Key=value ...]
                hub-manager install [--config PATH] [--Key=value ...]
                hub-manager uninstall [--purge]
 
         Runs the Backend AI hub's manager: a local HTTP API on 127.0.0.1:3081 that starts,
         stops, restarts, reports and updates the hub's systemd unit.
 
-        install     copy this binary to /usr/bin/hub-manager, write ai-hub-manager.service and the
-                    config file (merging the --Key=value given), then enable and (re)start it
-        uninstall   stop, disable and remove the unit and the binary (--purge: config and state too)
+        Commands (they talk to the running manager at its Listen address, with its ApiToken
+        or the token in /etc/hub-manager/api-token when readable):
+          status                  the hub's state, since when, PID, restarts, versions, last update
+          start, stop, restart    the hub's unit; one line when systemd has finished the job
+          version                 the installed hub release
+          logs [-n N] [-f] [--since TIME] [--priority LEVEL] [--grep TEXT]
+                                  the hub's journal as GET /logs gives it; -f follows until Ctrl-C
+          update VERSION [--force] [--allow-downgrade] [--no-wait]
+                                  install a release from the NAS and follow it to the end
+          rollback                back to the newest backup, with the same health gate
+          --json                  print the API's JSON instead (with any command)
+        Exit status: 0 success (also "already at that version"), 1 failed, 2 usage,
+                     3 rolled back (the new release was unhealthy), 4 the manager cannot be reached.
+
+        install     copy this binary to /usr/bin/hub-manager, write ai-hub-manager.service, the
+                    config file (merging the --Key=value given) and the bash completion, then
+                    enable and (re)start it
+        uninstall   stop, disable and remove the unit, the binary and the bash completion
+                    (--purge: config and state too)
 
         Options:
           --config PATH   JSON configuration file (default /etc/hub-manager/hub-manager.json;

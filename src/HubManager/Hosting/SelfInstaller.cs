@@ -18,12 +18,18 @@ public sealed class SelfInstaller(TextWriter output)
     const string UnitPath = "/etc/systemd/system/" + ServiceName;
     const string ConfigDir = "/etc/hub-manager";
     const string PasswordPath = ConfigDir + "/nas-password";
+    const string CompletionPath = "/usr/share/bash-completion/completions/hub-manager";
 
     /// <summary>The unit as packaged (<c>packaging/ai-hub-manager.service</c>, embedded at build time).</summary>
-    public static string UnitTemplate()
+    public static string UnitTemplate() => Embedded(ServiceName);
+
+    /// <summary>The bash completion as packaged (<c>packaging/bash-completion/hub-manager</c>).</summary>
+    public static string BashCompletion() => Embedded("bash-completion");
+
+    static string Embedded(string name)
     {
-        using var stream = typeof(SelfInstaller).Assembly.GetManifestResourceStream(ServiceName)
-            ?? throw new InvalidOperationException("the unit template is not embedded in this build");
+        using var stream = typeof(SelfInstaller).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in this build");
         return new StreamReader(stream).ReadToEnd();
     }
 
@@ -43,6 +49,8 @@ public sealed class SelfInstaller(TextWriter output)
         if (!File.Exists(PasswordPath))
             ReplaceFile(PasswordPath, [], UnixFileMode.UserRead | UnixFileMode.UserWrite); // LoadCredential= needs the file
         ReplaceFile(UnitPath, System.Text.Encoding.UTF8.GetBytes(UnitTemplate()), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Directory.CreateDirectory(Path.GetDirectoryName(CompletionPath)!);
+        ReplaceFile(CompletionPath, System.Text.Encoding.UTF8.GetBytes(BashCompletion()), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
         using var systemd = Connect();
         await systemd.ReloadAsync(CancellationToken.None);
@@ -71,6 +79,7 @@ public sealed class SelfInstaller(TextWriter output)
         File.Delete(UnitPath);
         await systemd.ReloadAsync(CancellationToken.None);
         File.Delete(BinaryPath);
+        File.Delete(CompletionPath);
         if (purge)
         {
             File.Delete(configPath);

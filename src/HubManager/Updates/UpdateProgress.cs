@@ -7,7 +7,8 @@ namespace HubManager.Updates;
 /// The current update's status, told three ways: kept in memory for <c>GET /update</c>, persisted to
 /// <c>StateDir/update-state.json</c> at every phase change (byte counts are not worth an fsync each),
 /// and sent to systemd as <c>STATUS=</c> so that <c>systemctl status</c> shows the progress
-/// (throttled to one message a second while downloading).
+/// (throttled to one message a second while downloading). Watchers (<c>GET /update/events</c>) wait for the next change
+/// with <see cref="ChangedSince"/> and read it with <see cref="Watch"/>.
 /// </summary>
 public sealed class UpdateProgress
 {
@@ -20,6 +21,10 @@ public sealed class UpdateProgress
     readonly Lock gate = new();
     UpdateStatus current;
     DateTimeOffset lastNotified;
+    long change, run;
+    UpdateStatus[] steps = [];
+    /// <summary>Completed at the next change; made only when someone waits, and shared by all who wait.</summary>
+    TaskCompletionSource? nextChange;
 
     // The notifier is optional: AddSystemd registers it only when systemd runs the manager.
     public UpdateProgress(UpdateStore store, ILogger<UpdateProgress> logger, TimeProvider time, ISystemdNotifier? notifier = null)
@@ -38,6 +43,23 @@ public sealed class UpdateProgress
             lock (gate)
                 return current;
         }
+    }
+
+    /// <summary>The status with its change count and the current run's steps, read together.</summary>
+    public UpdateWatch Watch()
+    {
+        lock (gate)
+            return new UpdateWatch(change, run, current, steps);
+    }
+
+    /// <summary>
+    /// Completes at the first change after the <paramref name="seen"/>th (at once if it has happened). However many wait,
+    /// they share one task, and a change nobody waits for costs no allocation.
+    /// </summary>
+    public Task ChangedSince(long seen)
+    {
+        lock (gate)
+            return change != seen ? Task.CompletedTask : (nextChange ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
     }
 
     /// <summary>A new update or rollback: running, from its first phase.</summary>
@@ -59,7 +81,10 @@ public sealed class UpdateProgress
     {
         UpdateStatus now;
         lock (gate)
+        {
             now = current = current with { Phase = phase };
+            Changed(step: true);
+        }
         Persist(now);
         logger.LogInformation("Update to {Version}: {Phase}", now.Version, detail ?? Describe(phase));
         Notify($"Updating hub to {now.Version}: {Describe(phase)}");
@@ -70,7 +95,10 @@ public sealed class UpdateProgress
     {
         UpdateStatus now;
         lock (gate)
+        {
             now = current = current with { BytesDownloaded = bytes, BytesTotal = total };
+            Changed(step: false);
+        }
         var clock = time.GetUtcNow();
         if (clock - lastNotified < NotifyEvery && bytes != total)
             return;
@@ -103,7 +131,10 @@ public sealed class UpdateProgress
             };
         Persist(now);
         lock (gate)
+        {
             current = now;
+            Changed(step: true);
+        }
         Notify(state switch
         {
             UpdateState.Succeeded => $"Hub updated to {now.Version}",
@@ -117,8 +148,24 @@ public sealed class UpdateProgress
     public void Save(UpdateStatus status)
     {
         lock (gate)
+        {
             current = status;
+            run++;
+            steps = [];
+            Changed(step: true);
+        }
         Persist(status);
+    }
+
+    /// <summary>Counts a change of <see cref="current"/> (under the gate) and wakes its watchers; a step is kept in the run's steps.</summary>
+    void Changed(bool step)
+    {
+        change++;
+        if (step)
+            steps = [.. steps, current];
+        // Continuations run asynchronously: nothing a watcher does runs here, under the gate.
+        nextChange?.TrySetResult();
+        nextChange = null;
     }
 
     void Persist(UpdateStatus status)
@@ -137,7 +184,8 @@ public sealed class UpdateProgress
 
     void Notify(string text) => notifier?.Notify(new ServiceState("STATUS=" + text.ReplaceLineEndings(" ")));
 
-    static string Describe(UpdatePhase phase) => phase switch
+    /// <summary>A phase in words, as the journal and <c>systemctl status</c> tell it: "downloading", "checking the hub's health".</summary>
+    public static string Describe(UpdatePhase phase) => phase switch
     {
         UpdatePhase.Download => "downloading",
         UpdatePhase.Verify => "verifying",

@@ -64,6 +64,9 @@ public class DebianPackageTests(HubSandbox sandbox)
         var updated = await UpdateBench.WaitForUpdateAsync(manager);
         var served = await bench.WaitForHubVersionAsync("2.0.11");
         var stateWritten = File.Exists($"/proc/{sandbox.Pid}/root/var/lib/hub-manager/update-state.json");
+        // The installed CLI finds the manager through the packaged configuration file, as the daemon does.
+        var cliVersion = await sandbox.RunAsync("/usr/bin/hub-manager", "version");
+        var completion = await File.ReadAllTextAsync($"/proc/{sandbox.Pid}/root/usr/share/bash-completion/completions/hub-manager");
         var verify = await sandbox.RunAsync("systemd-analyze", "verify", "/lib/systemd/system/ai-hub-manager.service");
         var security = await sandbox.RunAsync("systemd-analyze", "security", "--no-pager", manager.UnitName);
         var exposure = ExposureOf(security.Stdout);
@@ -71,7 +74,8 @@ public class DebianPackageTests(HubSandbox sandbox)
         Directory.Delete(dropIn, recursive: true);
         var purge = await sandbox.RunAsync("dpkg", "--purge", "hub-manager");
         var leftovers = new[] { "/usr/bin/hub-manager", "/lib/systemd/system/ai-hub-manager.service", "/etc/hub-manager", "/var/lib/hub-manager",
-                "/usr/share/polkit-1/rules.d/50-hub-manager.rules", "/etc/systemd/system/multi-user.target.wants/ai-hub-manager.service" }
+                "/usr/share/polkit-1/rules.d/50-hub-manager.rules", "/etc/systemd/system/multi-user.target.wants/ai-hub-manager.service",
+                "/usr/share/bash-completion/completions/hub-manager" }
             .Where(path => File.Exists($"/proc/{sandbox.Pid}/root{path}") || Directory.Exists($"/proc/{sandbox.Pid}/root{path}"));
         var loadState = await sandbox.PropertyAsync(manager.UnitName, "LoadState");
 
@@ -84,6 +88,9 @@ public class DebianPackageTests(HubSandbox sandbox)
         await Assert.That(updated.GetProperty("state").GetString()).IsEqualTo("succeeded").Because(updated.ToString());
         await Assert.That(served).IsEqualTo("2.0.11");
         await Assert.That(stateWritten).IsTrue();
+        await Assert.That(cliVersion.ExitCode).IsEqualTo(0).Because(cliVersion.Stderr);
+        await Assert.That(cliVersion.Stdout).IsEqualTo("@proxmox-ai-control/hub 2.0.11\n");
+        await Assert.That(completion).IsEqualTo(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "packaging", "bash-completion", "hub-manager")));
         await Assert.That(verify.Stdout + verify.Stderr).IsEmpty();
         await Assert.That(exposure).IsLessThanOrEqualTo(2.0).Because(security.Stdout);
         await Assert.That(purge.ExitCode).IsEqualTo(0).Because(purge.Stderr);

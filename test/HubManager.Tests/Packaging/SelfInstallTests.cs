@@ -36,6 +36,8 @@ public class SelfInstallTests(HubSandbox sandbox)
         await Assert.That(config).Contains($"127.0.0.1:{port}");
         await Assert.That(unit).IsEqualTo(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "packaging", "ai-hub-manager.service")));
         await Assert.That(File.Exists(Host("/usr/bin/hub-manager"))).IsTrue();
+        await Assert.That(await File.ReadAllTextAsync(Host("/usr/share/bash-completion/completions/hub-manager")))
+            .IsEqualTo(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "packaging", "bash-completion", "hub-manager")));
 
         var removed = await sandbox.RunAsync(Repository.ManagerBinary, "uninstall");
         var again = await sandbox.RunAsync(Repository.ManagerBinary, "uninstall");
@@ -44,6 +46,7 @@ public class SelfInstallTests(HubSandbox sandbox)
         await Assert.That(again.ExitCode).IsEqualTo(0).Because(again.Stderr);
         await Assert.That(await sandbox.PropertyAsync("ai-hub-manager.service", "LoadState")).IsEqualTo("not-found");
         await Assert.That(File.Exists(Host("/usr/bin/hub-manager"))).IsFalse();
+        await Assert.That(File.Exists(Host("/usr/share/bash-completion/completions/hub-manager"))).IsFalse();
         await Assert.That(File.Exists(Host("/etc/systemd/system/ai-hub-manager.service"))).IsFalse();
         await Assert.That(File.Exists(Host("/etc/hub-manager/hub-manager.json"))).IsTrue();
     }
