@@ -76,6 +76,7 @@ builder.Services.AddSingleton(services => new Updater(options,
     services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
     services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
 builder.Services.AddSingleton<UpdateEndpoints>();
+builder.Services.AddSingleton<MetricsEndpoint>();
 builder.Services.AddHostedService<UpdateRecovery>();
 builder.Services.AddHostedService<SystemdWatchdog>();
 
@@ -84,6 +85,7 @@ var router = app.Services.GetRequiredService<ApiRouter>();
 app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
 app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
+app.Services.GetRequiredService<MetricsEndpoint>().MapTo(router);
 app.Run(router.DispatchAsync);
 // Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
 // daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them

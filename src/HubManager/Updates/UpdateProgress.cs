@@ -29,7 +29,12 @@ public sealed class UpdateProgress
         this.time = time;
         this.notifier = notifier is { IsEnabled: true } ? notifier : null;
         current = store.ReadStatus();
+        if (current is { State: not UpdateState.Running, FinishedAt: { } finishedAt })
+            Counters.Remember(current.StartedAt, finishedAt);
     }
+
+    /// <summary>Outcomes and downloaded bytes since the manager started, for <c>/metrics</c>.</summary>
+    public UpdateCounters Counters { get; } = new();
 
     public UpdateStatus Current
     {
@@ -69,8 +74,14 @@ public sealed class UpdateProgress
     public void Downloaded(long bytes, long? total)
     {
         UpdateStatus now;
+        long arrived;
         lock (gate)
+        {
+            arrived = bytes - current.BytesDownloaded;
             now = current = current with { BytesDownloaded = bytes, BytesTotal = total };
+        }
+        if (arrived > 0)
+            Counters.Downloaded(arrived);
         var clock = time.GetUtcNow();
         if (clock - lastNotified < NotifyEvery && bytes != total)
             return;
@@ -91,6 +102,7 @@ public sealed class UpdateProgress
     /// </summary>
     public void Finish(UpdateState state, string? error, IReadOnlyList<string>? hubLog = null)
     {
+        var finishedAt = time.GetUtcNow();
         UpdateStatus now;
         lock (gate)
             now = current with
@@ -98,12 +110,13 @@ public sealed class UpdateProgress
                 State = state,
                 Phase = UpdatePhase.None,
                 Error = error,
-                FinishedAt = time.GetUtcNow(),
+                FinishedAt = finishedAt,
                 HubLog = hubLog ?? current.HubLog,
             };
         Persist(now);
         lock (gate)
             current = now;
+        Counters.Finished(state, now.StartedAt, finishedAt);
         Notify(state switch
         {
             UpdateState.Succeeded => $"Hub updated to {now.Version}",
