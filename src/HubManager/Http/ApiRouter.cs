@@ -14,10 +14,19 @@ public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
     readonly Dictionary<string, Dictionary<string, RequestDelegate>> building = new(StringComparer.Ordinal);
     Table? routes;
 
+    // Plain classes, not records: a record's generated equality and printing would be dead code in the binary.
     /// <summary>A path's handlers by method, and its row in <see cref="RequestCounts"/>.</summary>
-    sealed record Route(int Index, FrozenDictionary<string, RequestDelegate> ByMethod);
+    sealed class Route(int index, FrozenDictionary<string, RequestDelegate> byMethod)
+    {
+        public int Index { get; } = index;
+        public FrozenDictionary<string, RequestDelegate> ByMethod { get; } = byMethod;
+    }
 
-    sealed record Table(FrozenDictionary<string, Route> Paths, RequestCounts Requests);
+    sealed class Table(FrozenDictionary<string, Route> paths, RequestCounts requests)
+    {
+        public FrozenDictionary<string, Route> Paths { get; } = paths;
+        public RequestCounts Requests { get; } = requests;
+    }
 
     /// <summary>Answered requests by route and status code (<c>/metrics</c>); closes mapping.</summary>
     public RequestCounts Requests => (Volatile.Read(ref routes) ?? Close()).Requests;

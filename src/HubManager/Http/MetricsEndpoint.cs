@@ -27,20 +27,31 @@ public sealed class MetricsEndpoint(UnitStatusCache status, UpdateProgress progr
     /// <summary>Maps <c>/metrics</c>; the router's request counts are what it reports.</summary>
     public void MapTo(ApiRouter router) => (this.router = router).Map("GET", "/metrics", MetricsAsync);
 
-    async Task MetricsAsync(HttpContext context)
+    // Not an async method: the unit's status is nearly always cached, and the state machine an async method compiles
+    // to is kilobytes of a binary with a size budget. Kestrel sends what was written when the handler's task ends.
+    Task MetricsAsync(HttpContext context)
     {
-        var unit = await status.GetAsync().WaitAsync(context.RequestAborted);
+        var reading = status.GetAsync();
+        if (reading.IsCompletedSuccessfully)
+        {
+            Respond(context.Response, reading.Result);
+            return Task.CompletedTask;
+        }
+        // GetResult rethrows systemd's own exception (not an AggregateException) for the router to answer.
+        return reading.WaitAsync(context.RequestAborted).ContinueWith(read => Respond(context.Response, read.GetAwaiter().GetResult()),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    void Respond(HttpResponse response, UnitStatus unit)
+    {
         var output = buffer ??= new ArrayBufferWriter<byte>(4096);
         output.ResetWrittenCount();
         Write(new MetricsText(output), unit);
-        var response = context.Response;
         response.ContentType = MetricsText.ContentType;
         response.ContentLength = output.WrittenCount;
-        // Copied before the first await: the buffer is this thread's, and the flush may resume on another.
         var body = response.BodyWriter;
         output.WrittenSpan.CopyTo(body.GetSpan(output.WrittenCount));
         body.Advance(output.WrittenCount);
-        await body.FlushAsync(context.RequestAborted);
     }
 
     void Write(MetricsText text, UnitStatus unit)

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using static HubManager.Platform.Libc;
 
 namespace HubManager.Platform;
@@ -24,7 +23,7 @@ public static class ProcessUsage
         var text = ReadSmall("/proc/self/statm", stackalloc byte[128]);
         var space = text.IndexOf((byte)' ');
         bytes = 0;
-        if (space < 0 || !Utf8Parser.TryParse(text[(space + 1)..], out long pages, out _))
+        if (space < 0 || !TryParseDigits(text[(space + 1)..], out var pages))
             return false;
         bytes = pages * Environment.SystemPageSize;
         return true;
@@ -93,10 +92,27 @@ public static class ProcessUsage
                 return null;
             fields = fields[(space + 1)..];
         }
-        if (!Utf8Parser.TryParse(fields, out long startTicks, out _) || clock_gettime(ClockBootTime, out var sinceBoot) != 0)
+        if (!TryParseDigits(fields, out var startTicks) || clock_gettime(ClockBootTime, out var sinceBoot) != 0)
             return null;
         var booted = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(sinceBoot.Seconds) - TimeSpan.FromTicks(sinceBoot.Nanoseconds / 100);
         return booted + TimeSpan.FromTicks(startTicks * (TimeSpan.TicksPerSecond / UserHz));
+    }
+
+    /// <summary>
+    /// The decimal number at the start of <paramref name="text"/> (up to a space or a line end). By hand rather than
+    /// Utf8Parser, which brings every format of every integer type into the binary.
+    /// </summary>
+    static bool TryParseDigits(ReadOnlySpan<byte> text, out long value)
+    {
+        value = 0;
+        var digits = 0;
+        for (; digits < text.Length && text[digits] is >= (byte)'0' and <= (byte)'9'; digits++)
+        {
+            if (value > (long.MaxValue - 9) / 10)
+                return false;
+            value = value * 10 + (text[digits] - '0');
+        }
+        return digits > 0;
     }
 
     /// <summary>A small <c>/proc</c> file in one read (the kernel makes it in one go); empty when it cannot be read.</summary>

@@ -13,7 +13,11 @@ public sealed class UpdateCounters
     LastUpdate? last;
 
     /// <summary>When the last update or rollback ended (in this process or, persisted, before it) and how long it ran.</summary>
-    public sealed record LastUpdate(DateTimeOffset FinishedAt, TimeSpan Duration);
+    public sealed class LastUpdate(DateTimeOffset finishedAt, TimeSpan duration)
+    {
+        public DateTimeOffset FinishedAt { get; } = finishedAt;
+        public TimeSpan Duration { get; } = duration;
+    }
 
     public long Succeeded => Volatile.Read(ref succeeded);
     public long Failed => Volatile.Read(ref failed);
