@@ -37,10 +37,14 @@ public sealed class MetricsEndpoint(UnitStatusCache status, UpdateProgress progr
             Respond(context.Response, reading.Result);
             return Task.CompletedTask;
         }
-        // GetResult rethrows systemd's own exception (not an AggregateException) for the router to answer.
-        return reading.WaitAsync(context.RequestAborted).ContinueWith(read => Respond(context.Response, read.GetAwaiter().GetResult()),
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return RespondWhenRead(context, reading);
     }
+
+    // A method of its own, so that the closure is allocated only when systemd has to be asked. GetResult rethrows
+    // systemd's own exception (not an AggregateException) for the router to answer.
+    Task RespondWhenRead(HttpContext context, Task<UnitStatus> reading) =>
+        reading.WaitAsync(context.RequestAborted).ContinueWith(read => Respond(context.Response, read.GetAwaiter().GetResult()),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     void Respond(HttpResponse response, UnitStatus unit)
     {
