@@ -63,6 +63,9 @@ internal static partial class Libc
     [LibraryImport(SoName)]
     internal static partial int mallopt(int parameter, int value);
 
+    [LibraryImport(SoName)]
+    internal static unsafe partial nint read(int fd, byte* buffer, nuint count);
+
     [LibraryImport(SoName, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint opendir(string path);
 

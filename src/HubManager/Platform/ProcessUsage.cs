@@ -115,17 +115,19 @@ public static class ProcessUsage
         return digits > 0;
     }
 
-    /// <summary>A small <c>/proc</c> file in one read (the kernel makes it in one go); empty when it cannot be read.</summary>
-    static ReadOnlySpan<byte> ReadSmall(string path, Span<byte> buffer)
+    /// <summary>
+    /// A small <c>/proc</c> file in one read (the kernel makes it in one go); empty when it cannot be read. Plain
+    /// open(2) and read(2): <see cref="File.OpenHandle"/> would add an fstat and a flock pair on every scrape.
+    /// </summary>
+    static unsafe ReadOnlySpan<byte> ReadSmall(string path, Span<byte> buffer)
     {
-        try
-        {
-            using var file = File.OpenHandle(path);
-            return buffer[..RandomAccess.Read(file, buffer, 0)];
-        }
-        catch (Exception unreadable) when (unreadable is IOException or UnauthorizedAccessException)
-        {
+        var fd = open(path, OReadOnly | OCloseOnExec);
+        if (fd < 0)
             return [];
-        }
+        nint length;
+        fixed (byte* start = buffer)
+            length = read(fd, start, (nuint)buffer.Length);
+        close(fd);
+        return length > 0 ? buffer[..(int)length] : [];
     }
 }
