@@ -75,6 +75,7 @@ builder.Services.AddSingleton(services => new Updater(options,
     services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
     services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
 builder.Services.AddSingleton<UpdateEndpoints>();
+builder.Services.AddSingleton<MetricsEndpoint>();
 builder.Services.AddHostedService<UpdateRecovery>();
 builder.Services.AddHostedService<SystemdWatchdog>();
 
@@ -84,6 +85,7 @@ app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
 app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
 new UpdateEventsEndpoint(app.Services.GetRequiredService<UpdateProgress>(), app.Services.GetRequiredService<Updater>(), app.Lifetime).MapTo(router);
+app.Services.GetRequiredService<MetricsEndpoint>().MapTo(router);
 app.Run(router.DispatchAsync);
 // Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
 // daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them

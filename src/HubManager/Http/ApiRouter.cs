@@ -12,7 +12,24 @@ namespace HubManager.Http;
 public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
 {
     readonly Dictionary<string, Dictionary<string, RequestDelegate>> building = new(StringComparer.Ordinal);
-    FrozenDictionary<string, FrozenDictionary<string, RequestDelegate>>? routes;
+    Table? routes;
+
+    // Plain classes, not records: a record's generated equality and printing would be dead code in the binary.
+    /// <summary>A path's handlers by method, and its row in <see cref="RequestCounts"/>.</summary>
+    sealed class Route(int index, FrozenDictionary<string, RequestDelegate> byMethod)
+    {
+        public int Index { get; } = index;
+        public FrozenDictionary<string, RequestDelegate> ByMethod { get; } = byMethod;
+    }
+
+    sealed class Table(FrozenDictionary<string, Route> paths, RequestCounts requests)
+    {
+        public FrozenDictionary<string, Route> Paths { get; } = paths;
+        public RequestCounts Requests { get; } = requests;
+    }
+
+    /// <summary>Answered requests by route and status code (<c>/metrics</c>); closes mapping.</summary>
+    public RequestCounts Requests => (Volatile.Read(ref routes) ?? Close()).Requests;
 
     public ApiRouter Map(string method, string path, RequestDelegate handler)
     {
@@ -25,58 +42,77 @@ public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
         return this;
     }
 
-    /// <summary>Handles one request; mapping is closed by the first request.</summary>
+    /// <summary>Handles one request and counts its answer; mapping is closed by the first request.</summary>
     public async Task DispatchAsync(HttpContext context)
     {
-        routes ??= building.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+        var table = Volatile.Read(ref routes) ?? Close();
         var request = context.Request;
-        if (guard.Check(request) is { } refusal)
-        {
-            if (refusal.Status == StatusCodes.Status401Unauthorized)
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-            await WriteAsync(context, refusal.Status, refusal.Error, ApiJson.Api.ErrorResponse);
-            return;
-        }
-        if (!routes.TryGetValue(request.Path.Value ?? "/", out var byMethod))
-        {
-            await WriteAsync(context, StatusCodes.Status404NotFound, new ErrorResponse("Not found",
-                $"There is no {request.Path} here. Endpoints: {string.Join(", ", routes.Keys.Order())}."), ApiJson.Api.ErrorResponse);
-            return;
-        }
-        if (!byMethod.TryGetValue(request.Method, out var handler))
-        {
-            var allowed = string.Join(", ", byMethod.Keys.Order());
-            context.Response.Headers.Allow = allowed;
-            await WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new ErrorResponse("Method not allowed",
-                $"{request.Path} takes {allowed}, not {request.Method}."), ApiJson.Api.ErrorResponse);
-            return;
-        }
+        table.Paths.TryGetValue(request.Path.Value ?? "/", out var route);
         try
         {
-            await handler(context);
+            if (guard.Check(request) is { } refusal)
+            {
+                if (refusal.Status == StatusCodes.Status401Unauthorized)
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                await WriteAsync(context, refusal.Status, refusal.Error, ApiJson.Api.ErrorResponse);
+                return;
+            }
+            if (route is null)
+            {
+                await WriteAsync(context, StatusCodes.Status404NotFound, new ErrorResponse("Not found",
+                    $"There is no {request.Path} here. Endpoints: {string.Join(", ", table.Paths.Keys.Order())}."), ApiJson.Api.ErrorResponse);
+                return;
+            }
+            if (!route.ByMethod.TryGetValue(request.Method, out var handler))
+            {
+                var allowed = string.Join(", ", route.ByMethod.Keys.Order());
+                context.Response.Headers.Allow = allowed;
+                await WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new ErrorResponse("Method not allowed",
+                    $"{request.Path} takes {allowed}, not {request.Method}."), ApiJson.Api.ErrorResponse);
+                return;
+            }
+            try
+            {
+                await handler(context);
+            }
+            catch (SystemdUnavailableException unavailable)
+            {
+                logger.LogWarning("{Method} {Path}: {Reason}", request.Method, request.Path, unavailable.Message);
+                await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    new ControlResponse(false, unavailable.Message), ApiJson.Api.ControlResponse);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The caller hung up; there is no one to answer.
+            }
+            catch (BadHttpRequestException refused) when (!context.Response.HasStarted)
+            {
+                // Kestrel refused the body while a handler read it (ServerLimits): the caller's doing, answered like
+                // every other refusal, with Kestrel's status and a sentence, and not logged.
+                await WriteAsync(context, refused.StatusCode, BodyRefusal(refused), ApiJson.Api.ErrorResponse);
+            }
+            catch (Exception failure) when (!context.Response.HasStarted)
+            {
+                logger.LogError(failure, "{Method} {Path} failed", request.Method, request.Path);
+                await WriteAsync(context, StatusCodes.Status500InternalServerError,
+                    new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Api.ErrorResponse);
+            }
         }
-        catch (SystemdUnavailableException unavailable)
+        finally
         {
-            logger.LogWarning("{Method} {Path}: {Reason}", request.Method, request.Path, unavailable.Message);
-            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                new ControlResponse(false, unavailable.Message), ApiJson.Api.ControlResponse);
+            table.Requests.Count(route?.Index ?? table.Requests.Other, context.Response.StatusCode);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            // The caller hung up; there is no one to answer.
-        }
-        catch (BadHttpRequestException refused) when (!context.Response.HasStarted)
-        {
-            // Kestrel refused the body while a handler read it (ServerLimits): the caller's doing, answered like
-            // every other refusal, with Kestrel's status and a sentence, and not logged.
-            await WriteAsync(context, refused.StatusCode, BodyRefusal(refused), ApiJson.Api.ErrorResponse);
-        }
-        catch (Exception failure) when (!context.Response.HasStarted)
-        {
-            logger.LogError(failure, "{Method} {Path} failed", request.Method, request.Path);
-            await WriteAsync(context, StatusCodes.Status500InternalServerError,
-                new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Api.ErrorResponse);
-        }
+    }
+
+    /// <summary>Freezes the paths mapped so far; the first table built is the one every request uses.</summary>
+    Table Close()
+    {
+        var paths = building.Keys.Order(StringComparer.Ordinal).ToArray();
+        var byPath = new Dictionary<string, Route>(StringComparer.Ordinal);
+        for (var index = 0; index < paths.Length; index++)
+            byPath[paths[index]] = new Route(index, building[paths[index]].ToFrozenDictionary(StringComparer.Ordinal));
+        var table = new Table(byPath.ToFrozenDictionary(StringComparer.Ordinal), new RequestCounts(paths));
+        return Interlocked.CompareExchange(ref routes, table, null) ?? table;
     }
 
     static ErrorResponse BodyRefusal(BadHttpRequestException refused) => refused.StatusCode switch

@@ -4,7 +4,7 @@ namespace HubManager.Platform;
 
 /// <summary>
 /// Every libc call of the manager, declared once. Callers go through <see cref="Posix"/>, <see cref="NoFollowFile"/>,
-/// <see cref="FileStamp"/>, <see cref="OpenFileLimit"/> and <see cref="NativeHeap"/>, which say what failed.
+/// <see cref="FileStamp"/>, <see cref="OpenFileLimit"/>, <see cref="NativeHeap"/> and <see cref="ProcessUsage"/>, which say what failed.
 /// </summary>
 internal static partial class Libc
 {
@@ -62,4 +62,29 @@ internal static partial class Libc
 
     [LibraryImport(SoName)]
     internal static partial int mallopt(int parameter, int value);
+
+    [LibraryImport(SoName)]
+    internal static unsafe partial nint read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(SoName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint opendir(string path);
+
+    /// <summary>A <c>struct dirent*</c>; its name starts at byte 19 on every 64-bit Linux glibc.</summary>
+    [LibraryImport(SoName)]
+    internal static unsafe partial byte* readdir(nint directory);
+
+    [LibraryImport(SoName)]
+    internal static partial int closedir(nint directory);
+
+    internal const int ClockBootTime = 7;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport(SoName)]
+    internal static partial int clock_gettime(int clock, out TimeSpec time);
 }

@@ -25,4 +25,8 @@ public static class OpenFileLimit
         // RLIM_INFINITY is ulong.MaxValue.
         return (long)Math.Min(limit.Current, long.MaxValue);
     }
+
+    /// <summary>The soft limit in force now (<c>process_max_fds</c>).</summary>
+    public static long Current() =>
+        Libc.getrlimit(RlimitNofile, out var limit) == 0 ? (long)Math.Min(limit.Current, long.MaxValue) : SystemdDefault;
 }

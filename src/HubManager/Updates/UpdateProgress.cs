@@ -34,7 +34,12 @@ public sealed class UpdateProgress
         this.time = time;
         this.notifier = notifier is { IsEnabled: true } ? notifier : null;
         current = store.ReadStatus();
+        if (current is { State: not UpdateState.Running, FinishedAt: { } finishedAt })
+            Counters.Remember(current.StartedAt, finishedAt);
     }
+
+    /// <summary>Outcomes and downloaded bytes since the manager started, for <c>/metrics</c>.</summary>
+    public UpdateCounters Counters { get; } = new();
 
     public UpdateStatus Current
     {
@@ -94,11 +99,15 @@ public sealed class UpdateProgress
     public void Downloaded(long bytes, long? total)
     {
         UpdateStatus now;
+        long arrived;
         lock (gate)
         {
+            arrived = bytes - current.BytesDownloaded;
             now = current = current with { BytesDownloaded = bytes, BytesTotal = total };
             Changed(step: false);
         }
+        if (arrived > 0)
+            Counters.Downloaded(arrived);
         var clock = time.GetUtcNow();
         if (clock - lastNotified < NotifyEvery && bytes != total)
             return;
@@ -119,6 +128,7 @@ public sealed class UpdateProgress
     /// </summary>
     public void Finish(UpdateState state, string? error, IReadOnlyList<string>? hubLog = null)
     {
+        var finishedAt = time.GetUtcNow();
         UpdateStatus now;
         lock (gate)
             now = current with
@@ -126,7 +136,7 @@ public sealed class UpdateProgress
                 State = state,
                 Phase = UpdatePhase.None,
                 Error = error,
-                FinishedAt = time.GetUtcNow(),
+                FinishedAt = finishedAt,
                 HubLog = hubLog ?? current.HubLog,
             };
         Persist(now);
@@ -135,6 +145,7 @@ public sealed class UpdateProgress
             current = now;
             Changed(step: true);
         }
+        Counters.Finished(state, now.StartedAt, finishedAt);
         Notify(state switch
         {
             UpdateState.Succeeded => $"Hub updated to {now.Version}",
