@@ -2,6 +2,7 @@ using HubManager.Hosting;
 using HubManager.Http;
 using HubManager.Platform;
 using HubManager.Journal;
+using HubManager.Signatures;
 using HubManager.Systemd;
 using HubManager.Updates;
 
@@ -69,10 +70,12 @@ builder.Services.AddSingleton<UpdateProgress>();
 builder.Services.AddSingleton<HubOwnership>();
 builder.Services.AddSingleton<IHubUnit, HealthGate>();
 builder.Services.AddSingleton<UpdateTransaction>();
+builder.Services.AddSingleton(services => new ReleaseTrust(options.Update.AllowedSigners, services.GetRequiredService<ILogger<ReleaseTrust>>()));
 // Built here rather than registered: the staging step belongs to the updater alone (and a registration costs idle memory).
 builder.Services.AddSingleton(services => new Updater(options,
     new ReleaseStaging(options, services.GetRequiredService<NasClient>(), services.GetRequiredService<UpdateStore>(),
-        services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ILogger<ReleaseStaging>>()),
+        services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ReleaseTrust>(), TimeProvider.System,
+        services.GetRequiredService<ILogger<ReleaseStaging>>()),
     services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
     services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
 builder.Services.AddSingleton<UpdateEndpoints>();
@@ -84,6 +87,8 @@ var router = app.Services.GetRequiredService<ApiRouter>();
 app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
 app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
+if (options.Nas.Url is not null)
+    app.Services.GetRequiredService<ReleaseTrust>().ReportAtStartUp();
 app.Run(router.DispatchAsync);
 // Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
 // daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them

@@ -46,7 +46,11 @@ public sealed class Updater
     }
 
     /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
-    public UpdateStatus Status => progress.Current with { Backups = store.Backups().Select(b => b.Version).ToList() };
+    public UpdateStatus Status => progress.Current with
+    {
+        Backups = store.Backups().Select(b => b.Version).ToList(),
+        Signatures = staging.Signatures,
+    };
 
     /// <summary>Starts an update in the background; the answer says started, already there, busy or not configured, and a sentence.</summary>
     public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force)
