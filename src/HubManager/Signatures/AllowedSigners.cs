@@ -25,17 +25,24 @@ public sealed class AllowedSigners
     public string Path { get; }
     public IReadOnlyList<AllowedSigner> Signers { get; }
 
-    /// <summary>Reads <paramref name="path"/>; throws <see cref="SignatureException"/> naming the path and line when it is unusable.</summary>
-    public static AllowedSigners Load(string path)
+    /// <summary>
+    /// Reads <paramref name="path"/>; throws <see cref="SignatureException"/> naming the path and line when it is unusable,
+    /// or when it is missing and not <paramref name="mayBeMissing"/>.
+    /// </summary>
+    public static AllowedSigners Load(string path, bool mayBeMissing)
     {
         byte[] bytes;
         try
         {
             bytes = NoFollowFile.ReadRegular(path, MaxBytes);
         }
-        catch (FileNotFoundException)
+        catch (FileNotFoundException) when (mayBeMissing)
         {
             return new AllowedSigners(path, []);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new SignatureException($"the allowed signers file {path} (Update:AllowedSigners) does not exist; signatures stay required until it does (the manager's unit cannot see /home or /root)");
         }
         catch (Exception unreadable) when (unreadable is IOException or UnauthorizedAccessException)
         {

@@ -1,11 +1,15 @@
+using HubManager.Hosting;
+
 namespace HubManager.Signatures;
 
 /// <summary>
 /// Whether releases must be signed, and by whom: the allowed signers file (<c>Update:AllowedSigners</c>), read afresh at
 /// every update and every <c>GET /update</c>, so that adding, rotating or removing a key needs no restart. A file
-/// listing at least one key makes signatures required; a missing file, or one with no key lines, turns them off, which
-/// the manager says at start-up and in each update's journal line. A file that exists but cannot be used counts as
-/// required (every update then fails with the reason): a broken trust file must never mean "trust anything".
+/// listing at least one key makes signatures required; a file with no key lines, or a missing file at the default path
+/// (<see cref="UpdateOptions.DefaultAllowedSigners"/>), turns them off, which the manager says at start-up and in each
+/// update's journal line. A file that cannot be used, or a path set on purpose that does not exist (a typo, or a file
+/// the unit's <c>ProtectHome=</c> hides), counts as required and every update fails with the reason: a broken trust
+/// file must never mean "trust anything".
 /// </summary>
 public sealed class ReleaseTrust(string allowedSignersPath, ILogger<ReleaseTrust> logger)
 {
@@ -15,7 +19,7 @@ public sealed class ReleaseTrust(string allowedSignersPath, ILogger<ReleaseTrust
     /// <summary>The trusted keys, or null when signatures are off; throws <see cref="SignatureException"/> for an unusable file.</summary>
     public AllowedSigners? Load()
     {
-        var signers = AllowedSigners.Load(allowedSignersPath);
+        var signers = AllowedSigners.Load(allowedSignersPath, mayBeMissing: allowedSignersPath == UpdateOptions.DefaultAllowedSigners);
         return signers.Signers.Count == 0 ? null : signers;
     }
 
