@@ -75,16 +75,16 @@ public sealed class AllowedSigners
     }
 
     /// <summary>
-    /// The line that lets <paramref name="key"/> sign in <paramref name="namespace"/> at <paramref name="now"/>; else a
+    /// The line that lets the key of <paramref name="signature"/> sign in <paramref name="namespace"/> at <paramref name="now"/>; else a
     /// <see cref="SignatureException"/> saying the most specific reason: an unknown key, a key not allowed for the
     /// namespace, or a key outside its validity window.
     /// </summary>
-    public AllowedSigner Authorize(SshPublicKey key, string @namespace, DateTimeOffset now)
+    public AllowedSigner Authorize(SshSignature signature, string @namespace, DateTimeOffset now)
     {
         AllowedSigner? wrongNamespace = null, notValidNow = null;
         foreach (var signer in Signers)
         {
-            if (!signer.KeyBlob.AsSpan().SequenceEqual(key.Blob))
+            if (!signer.KeyBlob.AsSpan().SequenceEqual(signature.KeyBlob))
                 continue;
             if (!signer.AllowsNamespace(@namespace))
                 wrongNamespace ??= signer;
@@ -93,7 +93,7 @@ public sealed class AllowedSigners
             else
                 return signer;
         }
-        var which = $"{key.Type} key {key.Fingerprint}";
+        var which = $"{Excerpt(signature.KeyType)} key {signature.Fingerprint}";
         if (notValidNow is { } expired)
             throw new SignatureException($"key not valid now: {Path} line {expired.Line} allows the {which} only {Window(expired)}, and it is {Stamp(now.ToUnixTimeSeconds())}");
         if (wrongNamespace is { } narrow)

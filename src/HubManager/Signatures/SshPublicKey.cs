@@ -17,22 +17,15 @@ public sealed class SshPublicKey
     readonly byte[] material;
     readonly byte[] exponent = [];
 
-    SshPublicKey(string type, byte[] blob, byte[] material, byte[] exponent)
+    SshPublicKey(string type, byte[] material, byte[] exponent)
     {
         Type = type;
-        Blob = blob;
         this.material = material;
         this.exponent = exponent;
     }
 
     /// <summary><c>ssh-ed25519</c>, <c>ecdsa-sha2-nistp256</c> or <c>ssh-rsa</c>.</summary>
     public string Type { get; }
-
-    /// <summary>The key's wire encoding: two keys are the same key exactly when their blobs are equal.</summary>
-    public byte[] Blob { get; }
-
-    /// <summary>The key as <c>ssh-keygen -l</c> names it: <c>SHA256:</c> and the unpadded base64 of the blob's SHA-256.</summary>
-    public string Fingerprint => "SHA256:" + Convert.ToBase64String(SHA256.HashData(Blob)).TrimEnd('=');
 
     /// <summary>Parses <paramref name="blob"/>; throws <see cref="SignatureException"/> for an unsupported type or a malformed key.</summary>
     public static SshPublicKey Parse(ReadOnlySpan<byte> blob, string what)
@@ -68,7 +61,7 @@ public sealed class SshPublicKey
         }
         if (!reader.AtEnd)
             throw reader.Malformed("bytes follow the key");
-        return new SshPublicKey(type, blob.ToArray(), material, exponent);
+        return new SshPublicKey(type, material, exponent);
     }
 
     /// <summary>

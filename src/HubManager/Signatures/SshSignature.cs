@@ -8,7 +8,8 @@ namespace HubManager.Signatures;
 /// the signer's public key, the namespace it was signed for, the hash algorithm (<c>sha256</c> or <c>sha512</c>) and
 /// the signature over the SSHSIG envelope of the message's hash. Parsing checks the structure completely and
 /// bounds it (<see cref="MaxArmoredBytes"/>); it proves nothing about the signer, which is
-/// <see cref="SignatureCheck"/>'s business.
+/// <see cref="SignatureCheck"/>'s business. The signer's key is kept as its wire blob: it is looked up among the
+/// allowed signers before it is parsed as a key (<see cref="SshPublicKey"/>).
 /// </summary>
 public sealed class SshSignature
 {
@@ -18,16 +19,24 @@ public sealed class SshSignature
     const string Begin = "-----BEGIN SSH SIGNATURE-----", End = "-----END SSH SIGNATURE-----";
     static ReadOnlySpan<byte> Magic => "SSHSIG"u8;
 
-    SshSignature(SshPublicKey key, string @namespace, byte[] reserved, string hashAlgorithm, byte[] signature)
+    SshSignature(byte[] keyBlob, string keyType, string @namespace, byte[] reserved, string hashAlgorithm, byte[] signature)
     {
-        Key = key;
+        KeyBlob = keyBlob;
+        KeyType = keyType;
         Namespace = @namespace;
         Reserved = reserved;
         HashAlgorithm = hashAlgorithm;
         Signature = signature;
     }
 
-    public SshPublicKey Key { get; }
+    /// <summary>The signer's public key in wire form.</summary>
+    public byte[] KeyBlob { get; }
+
+    /// <summary>The key type the blob names (<c>ssh-ed25519</c>…), for messages.</summary>
+    public string KeyType { get; }
+
+    /// <summary>The key as <c>ssh-keygen -l</c> names it: <c>SHA256:</c> and the unpadded base64 of the blob's SHA-256.</summary>
+    public string Fingerprint => "SHA256:" + Convert.ToBase64String(SHA256.HashData(KeyBlob)).TrimEnd('=');
     public string Namespace { get; }
     byte[] Reserved { get; }
     /// <summary><c>sha256</c> or <c>sha512</c>: the hash the message must be run through.</summary>
@@ -70,12 +79,12 @@ public sealed class SshSignature
             throw reader.Malformed("bytes follow the signature");
         if (hash is not ("sha256" or "sha512"))
             throw reader.Malformed($"its hash algorithm is {hash}, not sha256 or sha512");
-        var key = SshPublicKey.Parse(keyBlob, $"the key in {what}");
-        return new SshSignature(key, @namespace, reserved, hash, signature);
+        var keyType = new SshWireReader(keyBlob, $"the key in {what}").ReadName();
+        return new SshSignature(keyBlob.ToArray(), keyType, @namespace, reserved, hash, signature);
     }
 
-    /// <summary>True when the signature is the key's over the SSHSIG envelope of <paramref name="messageHash"/> (see <see cref="MessageHash"/>).</summary>
-    public bool Verify(ReadOnlySpan<byte> messageHash)
+    /// <summary>True when the signature is <paramref name="key"/>'s over the SSHSIG envelope of <paramref name="messageHash"/> (see <see cref="MessageHash"/>).</summary>
+    public bool Verify(SshPublicKey key, ReadOnlySpan<byte> messageHash)
     {
         var envelope = new MemoryStream(64 + Namespace.Length + Reserved.Length + messageHash.Length);
         envelope.Write(Magic);
@@ -83,7 +92,7 @@ public sealed class SshSignature
         WriteString(envelope, Reserved);
         WriteString(envelope, Encoding.ASCII.GetBytes(HashAlgorithm));
         WriteString(envelope, messageHash);
-        return Key.Verify(Signature, envelope.GetBuffer().AsSpan(0, (int)envelope.Length));
+        return key.Verify(Signature, envelope.GetBuffer().AsSpan(0, (int)envelope.Length));
     }
 
     static void WriteString(Stream stream, ReadOnlySpan<byte> value)

@@ -99,7 +99,7 @@ public class SignatureCrossCheckTests
         var refusal = Verify(new Case("rsa-1024", allowed, signature, message, null));
 
         await Assert.That(sshKeygen).IsTrue();
-        await Assert.That(refusal).IsEqualTo("malformed signature file: the key in rsa-1024.sig is an RSA key of 1024 bits; release keys must have 2048 to 16384 bits");
+        await Assert.That(refusal).IsEqualTo("unsupported key: the key that signed rsa-1024.sig is an RSA key of 1024 bits; release keys must have 2048 to 16384 bits");
     }
 
     /// <summary>The manager's verdict, as the update runs it: null when accepted, else the sentence.</summary>
