@@ -4,44 +4,56 @@ namespace HubManager.Updates;
 
 /// <summary>
 /// A second hash of the package (the signature's SHA-512), computed on another core while the download's own core
-/// decompresses and extracts: bytes are copied into one of two fixed chunks, and a full chunk is hashed on the thread
-/// pool while the other fills. At most one chunk is being hashed at a time, in order, so the result is the hash of
-/// the bytes in the order appended. Memory is the two chunks, whatever the package's size.
+/// decompresses and extracts: bytes are copied into a ring of fixed chunks, and each full chunk is hashed on the
+/// thread pool, in order, one after the other (a chain of continuations), while the next ones fill. The download waits
+/// only when it is a whole ring ahead of the hashing, so the thread pool's dispatch delays on a busy machine are
+/// absorbed rather than paid per chunk. Memory is the ring, allocated as it fills, whatever the package's size.
 /// </summary>
 public sealed class BackgroundHash(HashAlgorithmName algorithm) : IDisposable
 {
-    const int ChunkBytes = 512 * 1024;
+    const int ChunkBytes = 512 * 1024, Chunks = 8;
 
     readonly IncrementalHash hash = IncrementalHash.CreateHash(algorithm);
-    byte[] filling = new byte[ChunkBytes], spare = new byte[ChunkBytes];
-    int filled;
-    Task pending = Task.CompletedTask;
+    readonly byte[]?[] chunks = new byte[Chunks][];
+    readonly Task[] hashed = [Task.CompletedTask, Task.CompletedTask, Task.CompletedTask, Task.CompletedTask,
+        Task.CompletedTask, Task.CompletedTask, Task.CompletedTask, Task.CompletedTask];
+    Task last = Task.CompletedTask;
+    int current, filled, oldest;
 
-    /// <summary>Takes a copy of <paramref name="data"/>; waits only when the previous chunk is still being hashed.</summary>
+    /// <summary>Takes a copy of <paramref name="data"/>; waits only when every chunk of the ring is still to be hashed.</summary>
     public async ValueTask AppendAsync(ReadOnlyMemory<byte> data)
     {
         while (!data.IsEmpty)
         {
+            var chunk = chunks[current] ??= new byte[ChunkBytes];
             var take = Math.Min(data.Length, ChunkBytes - filled);
-            data.Span[..take].CopyTo(filling.AsSpan(filled));
+            data.Span[..take].CopyTo(chunk.AsSpan(filled));
             filled += take;
             data = data[take..];
-            if (filled == ChunkBytes)
-            {
-                await pending.ConfigureAwait(false);
-                (filling, spare) = (spare, filling);
-                filled = 0;
-                var full = spare;
-                pending = Task.Run(() => hash.AppendData(full));
-            }
+            if (filled < ChunkBytes)
+                continue;
+            last = last.ContinueWith(static (_, state) => ((BackgroundHash)state!).HashOldest(), this,
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            hashed[current] = last;
+            current = (current + 1) % Chunks;
+            filled = 0;
+            await hashed[current].ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Runs on the chain, one at a time and in ring order: hashes the oldest full chunk.</summary>
+    void HashOldest()
+    {
+        hash.AppendData(chunks[oldest]!);
+        oldest = (oldest + 1) % Chunks;
     }
 
     /// <summary>The hash of everything appended; call once, after the last append.</summary>
     public async Task<byte[]> FinishAsync()
     {
-        await pending.ConfigureAwait(false);
-        hash.AppendData(filling, 0, filled);
+        await last.ConfigureAwait(false);
+        if (filled > 0)
+            hash.AppendData(chunks[current]!, 0, filled);
         return hash.GetHashAndReset();
     }
 
@@ -50,7 +62,7 @@ public sealed class BackgroundHash(HashAlgorithmName algorithm) : IDisposable
         // A chunk still being hashed (a download given up half-way) must be done with the hash before it goes.
         try
         {
-            pending.Wait();
+            last.Wait();
         }
         catch (AggregateException)
         {
