@@ -54,12 +54,10 @@ public sealed class SshSignature
         var body = text.AsSpan().Trim();
         if (!body.StartsWith(Begin, StringComparison.Ordinal) || !body.EndsWith(End, StringComparison.Ordinal) || body.Length < Begin.Length + End.Length)
             throw new SignatureException($"{what} is malformed: it is not an SSH signature (-----BEGIN SSH SIGNATURE-----)");
-        var base64 = new StringBuilder(body.Length);
-        foreach (var c in body[Begin.Length..^End.Length])
-            if (c is not ('\n' or '\r' or ' ' or '\t'))
-                base64.Append(c);
+        // Base64 decoding skips the line breaks (and any space or tab) between the armor lines.
+        var base64 = body[Begin.Length..^End.Length];
         var blob = new byte[base64.Length];
-        if (!Convert.TryFromBase64String(base64.ToString(), blob, out var length))
+        if (!Convert.TryFromBase64Chars(base64, blob, out var length))
             throw new SignatureException($"{what} is malformed: its body is not base64");
 
         var reader = new SshWireReader(blob.AsSpan(0, length), what);
