@@ -15,7 +15,7 @@ public sealed class SshPublicKey
     public const int MinRsaBits = 2048, MaxRsaBits = 16384;
 
     readonly byte[] material;
-    readonly byte[] exponent = [];
+    readonly byte[] exponent;
 
     SshPublicKey(string type, byte[] material, byte[] exponent)
     {
