@@ -3,6 +3,7 @@ using HubManager.Hosting;
 using HubManager.Http;
 using HubManager.Platform;
 using HubManager.Journal;
+using HubManager.Signatures;
 using HubManager.Systemd;
 using HubManager.Updates;
 
@@ -68,10 +69,12 @@ builder.Services.AddSingleton<UpdateProgress>();
 builder.Services.AddSingleton<HubOwnership>();
 builder.Services.AddSingleton<IHubUnit, HealthGate>();
 builder.Services.AddSingleton<UpdateTransaction>();
+builder.Services.AddSingleton(services => new ReleaseTrust(options.Update.AllowedSigners, services.GetRequiredService<ILogger<ReleaseTrust>>()));
 // Built here rather than registered: the staging step belongs to the updater alone (and a registration costs idle memory).
 builder.Services.AddSingleton(services => new Updater(options,
     new ReleaseStaging(options, services.GetRequiredService<NasClient>(), services.GetRequiredService<UpdateStore>(),
-        services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ILogger<ReleaseStaging>>()),
+        services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ReleaseTrust>(), TimeProvider.System,
+        services.GetRequiredService<ILogger<ReleaseStaging>>()),
     services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
     services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
 builder.Services.AddSingleton<UpdateEndpoints>();
@@ -86,6 +89,8 @@ app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
 app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
 new UpdateEventsEndpoint(app.Services.GetRequiredService<UpdateProgress>(), app.Services.GetRequiredService<Updater>(), app.Lifetime).MapTo(router);
 app.Services.GetRequiredService<MetricsEndpoint>().MapTo(router);
+if (options.Nas.Url is not null)
+    app.Services.GetRequiredService<ReleaseTrust>().ReportAtStartUp();
 app.Run(router.DispatchAsync);
 // Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
 // daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them

@@ -86,7 +86,7 @@ public sealed record CommandLine(Command Command, bool Help, bool Version, bool 
               Nas:ExchangeTimeoutSeconds, Nas:MinBytesPerSecond, Nas:RateWindowSeconds,
               Update:HealthGraceSeconds,
               Update:HealthUrl, Update:KeepBackups, Update:RequireChecksum, Update:MaxEntries,
-              Update:MaxExtractedBytes
+              Update:MaxExtractedBytes, Update:AllowedSigners
         The NAS password and the API token may also come from the systemd credentials
         nas-password and api-token (LoadCredential=nas-password:/path).
         """;

@@ -69,6 +69,7 @@ public sealed record HubManagerOptions
                 HealthUrl = ParseOptionalUrl(config, "Update:HealthUrl"),
                 KeepBackups = ParseInt(config, "Update:KeepBackups", update.KeepBackups, min: 1, max: 100),
                 RequireChecksum = ParseBool(config, "Update:RequireChecksum", update.RequireChecksum),
+                AllowedSigners = ParseAbsolutePath(config, "Update:AllowedSigners", update.AllowedSigners),
                 MaxEntries = ParseInt(config, "Update:MaxEntries", update.MaxEntries, min: 1, max: 100_000_000),
                 MaxExtractedBytes = ParseLong(config, "Update:MaxExtractedBytes", update.MaxExtractedBytes, min: 1, max: 1L << 50),
             },

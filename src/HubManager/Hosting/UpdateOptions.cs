@@ -17,6 +17,15 @@ public sealed record UpdateOptions
     /// <summary>When true, a package without a <c>.sha256</c> sidecar on the NAS is refused.</summary>
     public bool RequireChecksum { get; init; }
 
+    /// <summary>
+    /// The OpenSSH allowed_signers file of the keys trusted to sign releases; when it lists a key, every package needs a
+    /// <c>.sig</c> by one of them. Missing or without keys: updates are not signature-checked.
+    /// </summary>
+    public string AllowedSigners { get; init; } = DefaultAllowedSigners;
+
+    /// <summary>Where the .deb and the README put the allowed signers; only here may the file be missing (signatures off).</summary>
+    public const string DefaultAllowedSigners = "/etc/hub-manager/allowed_signers";
+
     /// <summary>A package with more tar entries than this is refused (a tar bomb of empty files).</summary>
     public int MaxEntries { get; init; } = 200_000;
 

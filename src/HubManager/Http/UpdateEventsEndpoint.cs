@@ -102,7 +102,7 @@ public sealed class UpdateEventsEndpoint(UpdateProgress progress, Updater update
         var body = context.Response.BodyWriter;
         body.Write("data: "u8);
         // Compact JSON has no line breaks (those in strings are escaped), so the event is one data line.
-        body.Write(JsonSerializer.SerializeToUtf8Bytes(updater.WithBackups(status), UpdateJson.Api.UpdateStatus));
+        body.Write(JsonSerializer.SerializeToUtf8Bytes(updater.AsShown(status), UpdateJson.Api.UpdateStatus));
         body.Write("\n\n"u8);
         return await FlushAsync(context, stop);
     }

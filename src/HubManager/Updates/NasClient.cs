@@ -157,6 +157,23 @@ public sealed class NasClient : IDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The release's signature, <c>{package}.sig</c> (an armored SSH signature), as text; null when the NAS has no such file.
+    /// Fetched like the <c>.sha256</c> sidecar: within the exchange bound, its body bounded by <see cref="SmallBody"/>.
+    /// </summary>
+    public async Task<string?> GetSignatureAsync(Uri packageUri, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(packageUri.AbsoluteUri + ".sig");
+        return await WithinExchangeTimeoutAsync(uri, async bounded =>
+        {
+            using var response = await GetAsync(uri, 0, null, bounded).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return null;
+            EnsureSuccess(response, uri);
+            return await SmallBody.ReadAsync(response, uri, nas.Limits.ReadTimeout, "it is not a signature", bounded).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sends a request, answering once headers are in; the headers' wait is bounded by the pipeline.</summary>
     async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -14,7 +14,8 @@ namespace HubManager.Updates;
 /// Bounded in time by the NAS's <see cref="NasLimits"/>: a read that brings nothing for the read timeout is a stall
 /// (resumed, at most <see cref="MaxResumes"/> times), and a body arriving slower than the minimum rate, averaged
 /// over the rate window, fails the download (a NAS dripping a byte at a time would otherwise hold it for ever).
-/// Holds one response at a time and no buffer of its own: memory does not grow with the package.
+/// Holds one response at a time and no buffer of its own (a signature's SHA-512, when asked for, adds the two chunks of
+/// its <see cref="BackgroundHash"/>): memory does not grow with the package.
 /// </summary>
 public sealed class ReleaseDownload : Stream
 {
@@ -34,6 +35,8 @@ public sealed class ReleaseDownload : Stream
     int resumes;
     long windowStarted = Stopwatch.GetTimestamp();
     long windowStartPosition;
+    BackgroundHash? signatureHash;
+    HashAlgorithmName signatureHashName;
 
     ReleaseDownload(NasClient nas, Uri uri, ILogger logger, Action<long, long?> progress, HttpResponseMessage response, Stream body)
     {
@@ -93,6 +96,23 @@ public sealed class ReleaseDownload : Stream
     /// <summary>The SHA-256 of everything read, in lower-case hex; call once the stream is drained.</summary>
     public string Sha256() => Convert.ToHexStringLower(hash.GetCurrentHash());
 
+    /// <summary>
+    /// Also hashes every byte with <paramref name="algorithm"/> for the release's signature; call before the first read.
+    /// SHA-256 is the hash already computed; any other runs on a second core (<see cref="BackgroundHash"/>).
+    /// </summary>
+    public void HashForSignature(HashAlgorithmName algorithm)
+    {
+        signatureHashName = algorithm;
+        if (algorithm != HashAlgorithmName.SHA256)
+            signatureHash = new BackgroundHash(algorithm);
+    }
+
+    /// <summary>The hash asked for by <see cref="HashForSignature"/> of everything read; call once the stream is drained.</summary>
+    public async Task<byte[]> SignatureHashAsync() =>
+        signatureHash is { } background ? await background.FinishAsync().ConfigureAwait(false)
+        : signatureHashName == HashAlgorithmName.SHA256 ? hash.GetCurrentHash()
+        : throw new InvalidOperationException("no signature hash was asked for");
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (true)
@@ -108,6 +128,8 @@ public sealed class ReleaseDownload : Stream
                 if (read > 0)
                 {
                     Consume(buffer.Span[..read]);
+                    if (signatureHash is not null)
+                        await signatureHash.AppendAsync(buffer[..read]).ConfigureAwait(false);
                     CheckRate();
                 }
                 return read;
@@ -192,6 +214,7 @@ public sealed class ReleaseDownload : Stream
             body.Dispose();
             response.Dispose();
             hash.Dispose();
+            signatureHash?.Dispose();
         }
         base.Dispose(disposing);
     }

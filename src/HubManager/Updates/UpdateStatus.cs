@@ -21,4 +21,7 @@ public sealed record UpdateStatus
     [JsonPropertyName("journal")]
     public IReadOnlyList<string> HubLog { get; init; } = [];
     public IReadOnlyList<string> Backups { get; init; } = [];
+    /// <summary><c>required</c> or <c>off</c>: read from the allowed signers file for each <c>GET /update</c>, never persisted.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Signatures { get; init; }
 }

@@ -46,10 +46,14 @@ public sealed class Updater
     }
 
     /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
-    public UpdateStatus Status => WithBackups(progress.Current);
+    public UpdateStatus Status => AsShown(progress.Current);
 
-    /// <summary>A status as <c>GET /update</c> shows it: with the backups on disk, newest first.</summary>
-    public UpdateStatus WithBackups(UpdateStatus status) => status with { Backups = store.Backups().Select(b => b.Version).ToList() };
+    /// <summary>A status as <c>GET /update</c> shows it: with the backups on disk, newest first, and whether signatures are required.</summary>
+    public UpdateStatus AsShown(UpdateStatus status) => status with
+    {
+        Backups = store.Backups().Select(b => b.Version).ToList(),
+        Signatures = staging.Signatures,
+    };
 
     /// <summary>Starts an update in the background; the answer says started, already there, busy or not configured, and a sentence.</summary>
     public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force)

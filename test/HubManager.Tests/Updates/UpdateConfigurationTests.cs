@@ -13,6 +13,7 @@ public class UpdateConfigurationTests
         var options = HubManagerOptions.Load(new ConfigurationBuilder().Build());
 
         await Assert.That(options.Update.RequireChecksum).IsFalse();
+        await Assert.That(options.Update.AllowedSigners).IsEqualTo("/etc/hub-manager/allowed_signers");
         await Assert.That(options.Update.MaxEntries).IsEqualTo(200_000);
         await Assert.That(options.Update.MaxExtractedBytes).IsEqualTo(8L << 30);
         await Assert.That(options.Nas.PasswordFile).IsNull();
@@ -29,9 +30,10 @@ public class UpdateConfigurationTests
         var options = HubManagerOptions.Load(new ConfigurationBuilder().AddInMemoryCollection([
             new("Update:RequireChecksum", "true"), new("Update:MaxEntries", "10"), new("Update:MaxExtractedBytes", "1048576"),
             new("Nas:PasswordFile", "/etc/hub-manager/nas-password"), new("Nas:ReadTimeoutSeconds", "5"), new("Nas:ExchangeTimeoutSeconds", "7"),
-            new("Nas:MinBytesPerSecond", "0"), new("Nas:RateWindowSeconds", "9")]).Build());
+            new("Nas:MinBytesPerSecond", "0"), new("Nas:RateWindowSeconds", "9"), new("Update:AllowedSigners", "/srv/keys/allowed_signers")]).Build());
 
         await Assert.That(options.Update.RequireChecksum).IsTrue();
+        await Assert.That(options.Update.AllowedSigners).IsEqualTo("/srv/keys/allowed_signers");
         await Assert.That(options.Update.MaxEntries).IsEqualTo(10);
         await Assert.That(options.Update.MaxExtractedBytes).IsEqualTo(1048576);
         await Assert.That(options.Nas.PasswordFile).IsEqualTo("/etc/hub-manager/nas-password");
@@ -44,6 +46,7 @@ public class UpdateConfigurationTests
 
     [Test]
     [Arguments("Update:RequireChecksum", "--Update:RequireChecksum=maybe")]
+    [Arguments("Update:AllowedSigners", "--Update:AllowedSigners=allowed_signers")]
     [Arguments("Update:MaxEntries", "--Update:MaxEntries=0")]
     [Arguments("Update:MaxEntries", "--Update:MaxEntries=lots")]
     [Arguments("Update:MaxExtractedBytes", "--Update:MaxExtractedBytes=-1")]

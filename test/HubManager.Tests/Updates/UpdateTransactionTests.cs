@@ -1,5 +1,6 @@
 using System.Net;
 using HubManager.Hosting;
+using HubManager.Signatures;
 using HubManager.Updates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -191,7 +192,8 @@ public class UpdateTransactionTests
         public async Task RestartManagerAsync()
         {
             progress = NewProgress();
-            var staging = new ReleaseStaging(options, new NasClient(options.Nas, NullLogger<NasClient>.Instance), store, progress, NullLogger<ReleaseStaging>.Instance);
+            var staging = new ReleaseStaging(options, new NasClient(options.Nas, NullLogger<NasClient>.Instance), store, progress,
+                new ReleaseTrust(options.Update.AllowedSigners, NullLogger<ReleaseTrust>.Instance), TimeProvider.System, NullLogger<ReleaseStaging>.Instance);
             var updater = new Updater(options, staging, store, Transaction(null), progress, new Lifetime(), NullLogger<Updater>.Instance);
             await updater.RecoverAsync(CancellationToken.None);
         }
