@@ -5,7 +5,7 @@ namespace HubManager.Updates;
 /// <summary>
 /// <c>GET /update</c>: the last (or running) update or rollback, persisted in <c>StateDir/update-state.json</c>
 /// on every phase change so that it survives manager restarts. <see cref="HubLog"/> (<c>journal</c> in the API)
-/// holds the hub's last log lines when a release was judged unhealthy; <see cref="Backups"/> is read from disk on every request.
+/// holds the hub's last log lines when a release was judged unhealthy; <see cref="Backups"/> and <see cref="Quarantined"/> are read from disk on every request.
 /// </summary>
 public sealed record UpdateStatus
 {
@@ -21,4 +21,6 @@ public sealed record UpdateStatus
     [JsonPropertyName("journal")]
     public IReadOnlyList<string> HubLog { get; init; } = [];
     public IReadOnlyList<string> Backups { get; init; } = [];
+    /// <summary>Read from <c>StateDir/quarantine.json</c> on every request, like <see cref="Backups"/>.</summary>
+    public IReadOnlyList<QuarantinedRelease> Quarantined { get; init; } = [];
 }

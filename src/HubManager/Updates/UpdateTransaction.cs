@@ -152,6 +152,8 @@ public sealed class UpdateTransaction(
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
         if (intent.Kind == TransactionKind.Update)
         {
+            QuarantineRelease(intent);
+            Done("release quarantined");
             logger.LogWarning("Update to {Version} rolled back to {Previous}{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
             progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.HubLog);
         }
@@ -237,6 +239,8 @@ public sealed class UpdateTransaction(
             if (intent.Kind == TransactionKind.Update)
                 UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
+        if (intent.Kind == TransactionKind.Update)
+            LiftQuarantine(intent.Version);
         logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == TransactionKind.Update ? "Update" : "Rollback", intent.Version);
         progress.Finish(intent.Kind == TransactionKind.Update ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
         CloseJournal();
@@ -258,6 +262,41 @@ public sealed class UpdateTransaction(
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning("Cannot close the journal {File} ({Reason}); the next start finishes the transaction", store.IntentFile, failure.Message);
+        }
+    }
+
+    /// <summary>
+    /// Keeps the version the health gate rolled back from being installed again without <c>force</c>. Before the outcome
+    /// is saved, so a crash in between redoes it (idempotent: the entry is replaced). A quarantine that cannot be saved
+    /// (a full <c>StateDir</c>) does not undo the rollback: it is logged, and the release is only not quarantined.
+    /// </summary>
+    void QuarantineRelease(UpdateIntent intent)
+    {
+        try
+        {
+            store.WriteQuarantine(Quarantine.With(store.ReadQuarantine(), new QuarantinedRelease(intent.Version, time.GetUtcNow(), intent.Reason ?? "judged unhealthy")));
+            logger.LogWarning("{Version} is quarantined: POST /update installs it again only with \"force\": true", intent.Version);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Cannot quarantine {Version} in {File}: {Reason}", intent.Version, store.QuarantineFile, failure.Message);
+        }
+    }
+
+    /// <summary>A release that installed and stayed healthy (only <c>force</c> gets a quarantined one here) is quarantined no more.</summary>
+    void LiftQuarantine(string version)
+    {
+        try
+        {
+            var list = store.ReadQuarantine();
+            if (Quarantine.Find(list, version) is null)
+                return;
+            store.WriteQuarantine(Quarantine.Without(list, version));
+            logger.LogInformation("{Version} installed and healthy: its quarantine is lifted", version);
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("{Version} is installed, but its quarantine could not be lifted in {File}: {Reason}", version, store.QuarantineFile, failure.Message);
         }
     }
 
