@@ -101,10 +101,10 @@ public sealed class UpdateEndpoints(Updater updater)
     }
 
     /// <summary>
-    /// Takes the top-level <c>version</c> (a string, else null so that the refusal names it), <c>force</c> and
+    /// Takes the top-level <c>version</c> (a string; null when missing, so that the refusal names it), <c>force</c> and
     /// <c>allowDowngrade</c>; other members are ignored. Throws <see cref="JsonException"/> for a body that is not a JSON
-    /// object, and <see cref="FormatException"/> with the 400 sentence when <c>force</c> or <c>allowDowngrade</c> is not
-    /// <c>true</c> or <c>false</c> (a quoted "true" silently read as false would install what the caller meant to refuse, or the reverse).
+    /// object, and <see cref="FormatException"/> with the 400 sentence when <c>version</c> is not a string or a flag is
+    /// not <c>true</c> or <c>false</c> (a quoted "true" silently read as false would install what the caller meant to refuse, or the reverse).
     /// </summary>
     public static (string? Version, bool Force, bool AllowDowngrade) ParseRequest(ReadOnlySpan<byte> json)
     {
@@ -121,21 +121,19 @@ public sealed class UpdateEndpoints(Updater updater)
             var isAllowDowngrade = reader.ValueTextEquals("allowDowngrade"u8);
             reader.Read();
             if (isVersion)
-                // A number or other non-string is kept as its JSON text, so that the 400 quotes what was sent.
+                // A number is no version even when its digits would pass as one ({"version": 2}): the 400 quotes what was sent.
                 version = reader.TokenType switch
                 {
                     JsonTokenType.String => reader.GetString(),
                     JsonTokenType.Null => null,
-                    JsonTokenType.StartObject or JsonTokenType.StartArray => "(a JSON object or array)",
-                    _ => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+                    JsonTokenType.StartObject or JsonTokenType.StartArray => throw new FormatException("\"version\" must be a string such as \"2.0.11\", not an object or array"),
+                    _ => throw new FormatException($"\"version\" must be a string such as \"2.0.11\", not {Excerpt.Of(System.Text.Encoding.UTF8.GetString(reader.ValueSpan))}"),
                 };
             else if (isForce)
                 force = Flag(ref reader, "force");
             else if (isAllowDowngrade)
                 allowDowngrade = Flag(ref reader, "allowDowngrade");
             else
-                reader.Skip();
-            if (isVersion && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 reader.Skip();
         }
         // Reading to the end makes trailing garbage ("{} x") an error rather than ignored.

@@ -24,9 +24,6 @@ public static class SemanticVersion
         return CompareIdentifiers(leftPre, rightPre);
     }
 
-    /// <summary>True when <paramref name="value"/> is a semantic version.</summary>
-    public static bool IsValid(string? value) => value is not null && TrySplit(value, out _, out _);
-
     /// <summary>Splits a semantic version into <c>MAJOR.MINOR.PATCH</c> and the pre-release identifiers (empty when none); false outside the grammar.</summary>
     static bool TrySplit(ReadOnlySpan<char> text, out ReadOnlySpan<char> core, out ReadOnlySpan<char> preRelease)
     {

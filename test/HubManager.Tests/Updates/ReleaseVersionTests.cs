@@ -120,18 +120,20 @@ public class ReleaseVersionTests
     {
         await Assert.That(UpdateEndpoints.ParseRequest("""{"version":"2.0.11","force":true,"note":{"x":[1]}}"""u8)).IsEqualTo(("2.0.11", true, false));
         await Assert.That(UpdateEndpoints.ParseRequest("""{"allowDowngrade":true,"version":"2.0.9","force":false}"""u8)).IsEqualTo(("2.0.9", false, true));
-        await Assert.That(UpdateEndpoints.ParseRequest("""{"version":2}"""u8).Version).IsEqualTo("2");
         await Assert.That(UpdateEndpoints.ParseRequest("""{}"""u8)).IsEqualTo(((string?)null, false, false));
         await Assert.That(() => UpdateEndpoints.ParseRequest("""["2.0.11"]"""u8)).Throws<System.Text.Json.JsonException>();
         await Assert.That(() => UpdateEndpoints.ParseRequest("""{"version":"2.0.11"} x"""u8)).Throws<System.Text.Json.JsonException>();
     }
 
     [Test]
+    [Arguments("""{"version":2}""", "\"version\" must be a string such as \"2.0.11\", not 2")]
+    [Arguments("""{"version":2.011}""", "\"version\" must be a string such as \"2.0.11\", not 2.011")]
+    [Arguments("""{"version":["2.0.11"]}""", "\"version\" must be a string such as \"2.0.11\", not an object or array")]
     [Arguments("""{"version":"2.0.11","force":"true"}""", "\"force\" must be true or false, not a string")]
     [Arguments("""{"version":"2.0.11","force":1}""", "\"force\" must be true or false, not a number")]
     [Arguments("""{"version":"2.0.11","allowDowngrade":null}""", "\"allowDowngrade\" must be true or false, not null")]
     [Arguments("""{"version":"2.0.11","allowDowngrade":[true]}""", "\"allowDowngrade\" must be true or false, not an object or array")]
-    public async Task Flags_that_are_not_booleans_are_refused_with_a_sentence(string body, string sentence)
+    public async Task A_version_that_is_not_a_string_or_a_flag_that_is_not_a_boolean_is_refused_with_a_sentence(string body, string sentence)
     {
         await Assert.That(() => UpdateEndpoints.ParseRequest(System.Text.Encoding.UTF8.GetBytes(body))).Throws<FormatException>().WithMessage(sentence);
     }
