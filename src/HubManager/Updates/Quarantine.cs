@@ -1,34 +1,54 @@
-using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace HubManager.Updates;
 
 /// <summary>
-/// The rules of the quarantine list: a version appears at most once (the latest rollback's time and reason), the list
-/// holds the <see cref="MaxReleases"/> latest, oldest first, and a reason is kept to <see cref="MaxReasonLength"/>
-/// characters, so that <c>quarantine.json</c> and <c>GET /update</c> stay small however many releases fail.
-/// The file itself is <see cref="UpdateStore"/>'s.
+/// The releases the health gate rolled back (<c>GET /update</c>'s <c>quarantined</c>, <c>StateDir/quarantine.json</c>),
+/// oldest first, and its rules: a version appears at most once (the latest rollback's time and reason), the list holds
+/// the <see cref="MaxReleases"/> latest, and a reason is kept to <see cref="MaxReasonLength"/> characters, so that the
+/// file and <c>GET /update</c> stay small however many releases fail. Immutable: a change makes a new list, which
+/// <see cref="UpdateStore.WriteQuarantine"/> saves. A type of its own, written by <see cref="QuarantineListConverter"/>,
+/// so that System.Text.Json's source generator never sees <see cref="QuarantinedRelease"/> (its generated converters
+/// would cost about 25 KB of native code, and the binary's size is a target).
 /// </summary>
-public static class Quarantine
+[JsonConverter(typeof(QuarantineListConverter))]
+public sealed class Quarantine(IReadOnlyList<QuarantinedRelease> releases)
 {
     public const int MaxReleases = 32;
     public const int MaxReasonLength = 1024;
 
-    /// <summary>The list with <paramref name="release"/> added (or moved to the end with its new time and reason).</summary>
-    public static IReadOnlyList<QuarantinedRelease> With(IReadOnlyList<QuarantinedRelease> list, QuarantinedRelease release)
+    public static Quarantine Empty { get; } = new([]);
+
+    public IReadOnlyList<QuarantinedRelease> Releases => releases;
+
+    /// <summary>This list with <paramref name="release"/> added (or moved to the end with its new time and reason).</summary>
+    public Quarantine With(QuarantinedRelease release)
     {
+        var kept = Without(release.Version).Releases;
+        var list = new List<QuarantinedRelease>(MaxReleases);
+        for (var i = Math.Max(0, kept.Count - (MaxReleases - 1)); i < kept.Count; i++)
+            list.Add(kept[i]);
         var reason = release.Reason.Length > MaxReasonLength ? release.Reason[..MaxReasonLength] + "…" : release.Reason;
-        return [.. Without(list, release.Version).TakeLast(MaxReleases - 1), release with { Reason = reason }];
+        list.Add(release with { Reason = reason });
+        return new(list);
     }
 
-    /// <summary>The list without <paramref name="version"/>.</summary>
-    public static IReadOnlyList<QuarantinedRelease> Without(IReadOnlyList<QuarantinedRelease> list, string version) =>
-        [.. list.Where(r => r.Version != version)];
+    /// <summary>This list without <paramref name="version"/>.</summary>
+    public Quarantine Without(string version)
+    {
+        var list = new List<QuarantinedRelease>(releases.Count);
+        foreach (var release in releases)
+            if (release.Version != version)
+                list.Add(release);
+        return new(list);
+    }
 
-    /// <summary>The quarantine entry for <paramref name="version"/>, or null.</summary>
-    public static QuarantinedRelease? Find(IReadOnlyList<QuarantinedRelease> list, string version) =>
-        list.FirstOrDefault(r => r.Version == version);
-
-    /// <summary>The 409 sentence: which version, when and why it was rolled back, and how to install it anyway.</summary>
-    public static string Refusal(QuarantinedRelease release) =>
-        $"{release.Version} is quarantined: the health gate rolled it back at {release.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} ({release.Reason}); send \"force\": true to install it anyway";
+    /// <summary>The entry for <paramref name="version"/>, or null.</summary>
+    public QuarantinedRelease? Find(string version)
+    {
+        foreach (var release in releases)
+            if (release.Version == version)
+                return release;
+        return null;
+    }
 }

@@ -103,10 +103,10 @@ public static class SemanticVersion
             var rightNumber = IsNumber(rightWord);
             var order = (leftNumber, rightNumber) switch
             {
-                (true, true) => leftWord.Length != rightWord.Length ? leftWord.Length - rightWord.Length : leftWord.SequenceCompareTo(rightWord),
+                (true, true) => leftWord.Length != rightWord.Length ? leftWord.Length - rightWord.Length : Ordinal(leftWord, rightWord),
                 (true, false) => -1,
                 (false, true) => 1,
-                _ => leftWord.SequenceCompareTo(rightWord),
+                _ => Ordinal(leftWord, rightWord),
             };
             if (order != 0)
                 return Math.Sign(order);
@@ -121,5 +121,21 @@ public static class SemanticVersion
         return identifier;
     }
 
-    static bool IsNumber(ReadOnlySpan<char> identifier) => !identifier.ContainsAnyExceptInRange('0', '9');
+    // Plain loops rather than the vectorized span helpers: identifiers are a few characters, and the helpers cost binary size.
+    static bool IsNumber(ReadOnlySpan<char> identifier)
+    {
+        foreach (var c in identifier)
+            if (!char.IsAsciiDigit(c))
+                return false;
+        return true;
+    }
+
+    /// <summary>ASCII order (identifiers are ASCII), then the shorter first.</summary>
+    static int Ordinal(ReadOnlySpan<char> left, ReadOnlySpan<char> right)
+    {
+        for (var i = 0; i < left.Length && i < right.Length; i++)
+            if (left[i] != right[i])
+                return left[i] - right[i];
+        return left.Length - right.Length;
+    }
 }

@@ -8,7 +8,6 @@ namespace HubManager.Updates;
 [JsonSerializable(typeof(UpdateStatus))]
 [JsonSerializable(typeof(UpdateIntent))]
 [JsonSerializable(typeof(BackupManifest))]
-[JsonSerializable(typeof(IReadOnlyList<QuarantinedRelease>))]
 public sealed partial class UpdateJson : JsonSerializerContext
 {
     /// <summary>Configured like <c>ApiJson.Api</c>: camelCase, only the escaping JSON requires ("2.0.11+build" stays readable).</summary>

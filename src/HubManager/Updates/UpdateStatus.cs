@@ -22,5 +22,5 @@ public sealed record UpdateStatus
     public IReadOnlyList<string> HubLog { get; init; } = [];
     public IReadOnlyList<string> Backups { get; init; } = [];
     /// <summary>Read from <c>StateDir/quarantine.json</c> on every request, like <see cref="Backups"/>.</summary>
-    public IReadOnlyList<QuarantinedRelease> Quarantined { get; init; } = [];
+    public Quarantine Quarantined { get; init; } = Quarantine.Empty;
 }

@@ -188,13 +188,29 @@ public sealed class UpdateStore(string stateDir, string installDir)
         Posix.FsyncDirectory(stateDir);
     }
 
-    /// <summary>The quarantined releases, oldest first; empty when there are none or the file cannot be read. Entries that could not have been written (a bad version, no reason) are dropped.</summary>
-    public IReadOnlyList<QuarantinedRelease> ReadQuarantine() =>
-        Read(QuarantineFile, UpdateJson.Api.IReadOnlyListQuarantinedRelease) is { } list
-            ? [.. list.Where(r => ReleaseVersion.IsValid(r.Version) && r.Reason is not null).TakeLast(Quarantine.MaxReleases)]
-            : [];
+    /// <summary>
+    /// The quarantined releases; empty when there are none or the file cannot be read (a release could then be installed
+    /// again without <c>force</c>; the manager never writes such a file). Versions outside the rule are dropped.
+    /// </summary>
+    public Quarantine ReadQuarantine()
+    {
+        Quarantine read;
+        try
+        {
+            read = QuarantineListConverter.FromUtf8(NoFollowFile.ReadRegular(QuarantineFile, MaxJsonBytes));
+        }
+        catch (Exception unreadable) when (unreadable is IOException or JsonException or FormatException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return Quarantine.Empty;
+        }
+        var kept = Quarantine.Empty;
+        foreach (var release in read.Releases)
+            if (ReleaseVersion.IsValid(release.Version))
+                kept = kept.With(release);
+        return kept;
+    }
 
-    public void WriteQuarantine(IReadOnlyList<QuarantinedRelease> list) => Write(QuarantineFile, list, UpdateJson.Api.IReadOnlyListQuarantinedRelease);
+    public void WriteQuarantine(Quarantine quarantine) => WriteDurably(QuarantineFile, QuarantineListConverter.ToUtf8(quarantine));
 
     public void WriteManifest(string backupDir, BackupManifest manifest) =>
         Write(Path.Combine(backupDir, "backup.json"), manifest, UpdateJson.Api.BackupManifest);

@@ -274,7 +274,7 @@ public sealed class UpdateTransaction(
     {
         try
         {
-            store.WriteQuarantine(Quarantine.With(store.ReadQuarantine(), new QuarantinedRelease(intent.Version, time.GetUtcNow(), intent.Reason ?? "judged unhealthy")));
+            store.WriteQuarantine(store.ReadQuarantine().With(new QuarantinedRelease(intent.Version, time.GetUtcNow(), intent.Reason ?? "judged unhealthy")));
             logger.LogWarning("{Version} is quarantined: POST /update installs it again only with \"force\": true", intent.Version);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
@@ -288,10 +288,10 @@ public sealed class UpdateTransaction(
     {
         try
         {
-            var list = store.ReadQuarantine();
-            if (Quarantine.Find(list, version) is null)
+            var quarantine = store.ReadQuarantine();
+            if (quarantine.Find(version) is null)
                 return;
-            store.WriteQuarantine(Quarantine.Without(list, version));
+            store.WriteQuarantine(quarantine.Without(version));
             logger.LogInformation("{Version} installed and healthy: its quarantine is lifted", version);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)

@@ -60,7 +60,7 @@ public sealed class Updater
         // Read before the lock, so that no file read ever holds it: at worst a transaction ending in between makes
         // this an update to the version it just installed (or misses a quarantine that one has just added).
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
-        var quarantined = force ? null : Quarantine.Find(store.ReadQuarantine(), version);
+        var quarantined = force ? null : store.ReadQuarantine().Find(version);
         lock (gate)
         {
             if (busy is not null)
@@ -70,7 +70,7 @@ public sealed class Updater
             if (!allowDowngrade && SemanticVersion.Compare(version, installed) < 0)
                 return (StartOutcome.Downgrade, $"{version} is older than the installed {installed}: a downgrade; send \"allowDowngrade\": true to install it anyway (POST /rollback goes back to a kept backup)");
             if (quarantined is not null)
-                return (StartOutcome.Quarantined, Quarantine.Refusal(quarantined));
+                return (StartOutcome.Quarantined, quarantined.Refusal());
             busy = $"update to {version}";
             progress.Begin(version, installed, UpdatePhase.Download);
             var update = cancellable = new CancellableUpdate(version);

@@ -127,18 +127,18 @@ public class UpdateTransactionTests
         using (var unhealthy = await Bench.CreateAsync(Scenario.UnhealthyUpdate))
         {
             await unhealthy.RunAsync(_ => { }, CancellationToken.None);
-            var entry = unhealthy.Store.ReadQuarantine().Single();
+            var entry = unhealthy.Store.ReadQuarantine().Releases.Single();
 
             await Assert.That(entry.Version).IsEqualTo("2.0.11");
             await Assert.That(entry.Reason).IsEqualTo("2.0.11 crash-loops");
             await Assert.That(entry.At).IsGreaterThan(DateTimeOffset.UtcNow.AddMinutes(-1));
         }
         using var healthy = await Bench.CreateAsync(Scenario.HealthyUpdate);
-        healthy.Store.WriteQuarantine([new QuarantinedRelease("2.0.9", DateTimeOffset.UtcNow, "older"), new QuarantinedRelease("2.0.11", DateTimeOffset.UtcNow, "crash-loops")]);
+        healthy.Store.WriteQuarantine(new Quarantine([new QuarantinedRelease("2.0.9", DateTimeOffset.UtcNow, "older"), new QuarantinedRelease("2.0.11", DateTimeOffset.UtcNow, "crash-loops")]));
 
         await healthy.RunAsync(_ => { }, CancellationToken.None);
 
-        await Assert.That(healthy.Store.ReadQuarantine().Select(r => r.Version)).IsEquivalentTo(["2.0.9"]);
+        await Assert.That(healthy.Store.ReadQuarantine().Releases.Select(r => r.Version)).IsEquivalentTo(["2.0.9"]);
     }
 
     /// <summary>
@@ -243,7 +243,7 @@ public class UpdateTransactionTests
                 await Assert.That(backups).IsEquivalentTo(kept).Because(story);
             // The health gate's verdict on an update, and only that, quarantines it; a success (and only a forced install
             // of a quarantined release gets there) lifts it.
-            var quarantined = store.ReadQuarantine().Select(r => r.Version).ToList();
+            var quarantined = store.ReadQuarantine().Releases.Select(r => r.Version).ToList();
             if (status.State == UpdateState.RolledBack)
                 await Assert.That(quarantined).IsEquivalentTo(IsUpdate ? new[] { "2.0.11" } : []).Because(story);
             if (status.State == UpdateState.Succeeded)
