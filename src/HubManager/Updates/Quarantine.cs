@@ -12,10 +12,12 @@ namespace HubManager.Updates;
 /// would cost about 25 KB of native code, and the binary's size is a target).
 /// </summary>
 [JsonConverter(typeof(QuarantineListConverter))]
-public sealed class Quarantine(IReadOnlyList<QuarantinedRelease> releases)
+public sealed class Quarantine(QuarantinedRelease[] releases)
 {
     public const int MaxReleases = 32;
     public const int MaxReasonLength = 1024;
+
+    readonly QuarantinedRelease[] releases = releases;
 
     public static Quarantine Empty { get; } = new([]);
 
@@ -24,24 +26,18 @@ public sealed class Quarantine(IReadOnlyList<QuarantinedRelease> releases)
     /// <summary>This list with <paramref name="release"/> added (or moved to the end with its new time and reason).</summary>
     public Quarantine With(QuarantinedRelease release)
     {
-        var kept = Without(release.Version).Releases;
-        var list = new List<QuarantinedRelease>(MaxReleases);
-        for (var i = Math.Max(0, kept.Count - (MaxReleases - 1)); i < kept.Count; i++)
-            list.Add(kept[i]);
-        var reason = release.Reason.Length > MaxReasonLength ? release.Reason[..MaxReasonLength] + "…" : release.Reason;
-        list.Add(release with { Reason = reason });
+        var kept = Without(release.Version).releases;
+        var skip = Math.Max(0, kept.Length - (MaxReleases - 1));
+        var list = new QuarantinedRelease[kept.Length - skip + 1];
+        Array.Copy(kept, skip, list, 0, kept.Length - skip);
+        list[^1] = release.Reason.Length > MaxReasonLength
+            ? new QuarantinedRelease(release.Version, release.At, release.Reason[..MaxReasonLength] + "…")
+            : release;
         return new(list);
     }
 
     /// <summary>This list without <paramref name="version"/>.</summary>
-    public Quarantine Without(string version)
-    {
-        var list = new List<QuarantinedRelease>(releases.Count);
-        foreach (var release in releases)
-            if (release.Version != version)
-                list.Add(release);
-        return new(list);
-    }
+    public Quarantine Without(string version) => Find(version) is { } found ? new(Array.FindAll(releases, r => r != found)) : this;
 
     /// <summary>The entry for <paramref name="version"/>, or null.</summary>
     public QuarantinedRelease? Find(string version)

@@ -12,19 +12,23 @@ namespace HubManager.Updates;
 /// </summary>
 public sealed class QuarantineListConverter : JsonConverter<Quarantine>
 {
-    public static readonly QuarantineListConverter Instance = new();
+    static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
+    static readonly JsonEncodedText AtName = JsonEncodedText.Encode("at");
+    static readonly JsonEncodedText ReasonName = JsonEncodedText.Encode("reason");
 
     public override Quarantine Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        Expect(ref reader, JsonTokenType.StartArray);
-        var list = new List<QuarantinedRelease>();
+        var quarantine = Quarantine.Empty;
+        // (The token is not named in the error: formatting an enum would bring Enum.ToString's machinery into the binary.)
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new JsonException("the quarantine list is not an array");
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
             string? version = null, reason = null;
             DateTimeOffset at = default;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.ValueTextEquals("version"u8) ? 1 : reader.ValueTextEquals("at"u8) ? 2 : reader.ValueTextEquals("reason"u8) ? 3 : 0;
+                var name = reader.ValueTextEquals(VersionName.EncodedUtf8Bytes) ? 1 : reader.ValueTextEquals(AtName.EncodedUtf8Bytes) ? 2 : reader.ValueTextEquals(ReasonName.EncodedUtf8Bytes) ? 3 : 0;
                 reader.Read();
                 if (name == 1)
                     version = reader.GetString();
@@ -35,12 +39,15 @@ public sealed class QuarantineListConverter : JsonConverter<Quarantine>
                 else
                     reader.Skip();
             }
-            Expect(ref reader, JsonTokenType.EndObject);
-            list.Add(new QuarantinedRelease(version ?? throw new JsonException("a quarantined release without a version"), at,
-                reason ?? throw new JsonException("a quarantined release without a reason")));
+            if (version is null || reason is null)
+                throw new JsonException("a quarantined release needs a version and a reason");
+            // Through the list's own rules, so that a file holds no more than the manager would have written.
+            if (ReleaseVersion.IsValid(version))
+                quarantine = quarantine.With(new QuarantinedRelease(version, at, reason));
         }
-        Expect(ref reader, JsonTokenType.EndArray);
-        return new(list);
+        if (reader.TokenType != JsonTokenType.EndArray)
+            throw new JsonException("the quarantine list holds something other than objects");
+        return quarantine;
     }
 
     public override void Write(Utf8JsonWriter writer, Quarantine value, JsonSerializerOptions options)
@@ -49,38 +56,12 @@ public sealed class QuarantineListConverter : JsonConverter<Quarantine>
         foreach (var release in value.Releases)
         {
             writer.WriteStartObject();
-            writer.WriteString("version"u8, release.Version);
-            writer.WriteString("at"u8, release.At);
-            writer.WriteString("reason"u8, release.Reason);
+            writer.WriteString(VersionName, release.Version);
+            writer.WritePropertyName(AtName);
+            writer.WriteStringValue(release.At);
+            writer.WriteString(ReasonName, release.Reason);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
-    }
-
-    /// <summary>The list as the file holds it.</summary>
-    public static byte[] ToUtf8(Quarantine list)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = UpdateJson.Api.Options.Encoder }))
-            Instance.Write(writer, list, UpdateJson.Api.Options);
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>The list <paramref name="json"/> holds; throws <see cref="JsonException"/> when it holds none.</summary>
-    public static Quarantine FromUtf8(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
-        reader.Read();
-        var list = Instance.Read(ref reader, typeof(Quarantine), UpdateJson.Api.Options);
-        if (reader.Read())
-            throw new JsonException("more after the list");
-        return list;
-    }
-
-    // The token is not named: formatting an enum would bring Enum.ToString's machinery into the binary.
-    static void Expect(ref Utf8JsonReader reader, JsonTokenType token)
-    {
-        if (reader.TokenType != token)
-            throw new JsonException("the quarantine list is not an array of objects");
     }
 }

@@ -4,11 +4,16 @@ namespace HubManager.Updates;
 
 /// <summary>
 /// A release the health gate rolled back (<see cref="Quarantine"/>): which version, when it was rolled back and the
-/// health gate's reason.
+/// health gate's reason. A plain class, not a record: nothing compares or prints entries, and a record's generated
+/// members would cost the binary size.
 /// </summary>
-public sealed record QuarantinedRelease(string Version, DateTimeOffset At, string Reason)
+public sealed class QuarantinedRelease(string version, DateTimeOffset at, string reason)
 {
+    public string Version => version;
+    public DateTimeOffset At => at;
+    public string Reason => reason;
+
     /// <summary>The 409 sentence: which version, when and why it was rolled back, and how to install it anyway.</summary>
     public string Refusal() =>
-        $"{Version} is quarantined: the health gate rolled it back at {At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} ({Reason}); send \"force\": true to install it anyway";
+        $"{version} is quarantined: the health gate rolled it back at {at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} ({reason}); send \"force\": true to install it anyway";
 }

@@ -190,27 +190,11 @@ public sealed class UpdateStore(string stateDir, string installDir)
 
     /// <summary>
     /// The quarantined releases; empty when there are none or the file cannot be read (a release could then be installed
-    /// again without <c>force</c>; the manager never writes such a file). Versions outside the rule are dropped.
+    /// again without <c>force</c>; the manager never writes such a file).
     /// </summary>
-    public Quarantine ReadQuarantine()
-    {
-        Quarantine read;
-        try
-        {
-            read = QuarantineListConverter.FromUtf8(NoFollowFile.ReadRegular(QuarantineFile, MaxJsonBytes));
-        }
-        catch (Exception unreadable) when (unreadable is IOException or JsonException or FormatException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            return Quarantine.Empty;
-        }
-        var kept = Quarantine.Empty;
-        foreach (var release in read.Releases)
-            if (ReleaseVersion.IsValid(release.Version))
-                kept = kept.With(release);
-        return kept;
-    }
+    public Quarantine ReadQuarantine() => Read(QuarantineFile, UpdateJson.Api.Quarantine) ?? Quarantine.Empty;
 
-    public void WriteQuarantine(Quarantine quarantine) => WriteDurably(QuarantineFile, QuarantineListConverter.ToUtf8(quarantine));
+    public void WriteQuarantine(Quarantine quarantine) => Write(QuarantineFile, quarantine, UpdateJson.Api.Quarantine);
 
     public void WriteManifest(string backupDir, BackupManifest manifest) =>
         Write(Path.Combine(backupDir, "backup.json"), manifest, UpdateJson.Api.BackupManifest);

@@ -152,7 +152,7 @@ public sealed class UpdateTransaction(
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
         if (intent.Kind == TransactionKind.Update)
         {
-            QuarantineRelease(intent);
+            UpdateQuarantine(intent.Version, intent.Reason ?? "judged unhealthy");
             Done("release quarantined");
             logger.LogWarning("Update to {Version} rolled back to {Previous}{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
             progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.HubLog);
@@ -240,7 +240,7 @@ public sealed class UpdateTransaction(
                 UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
         if (intent.Kind == TransactionKind.Update)
-            LiftQuarantine(intent.Version);
+            UpdateQuarantine(intent.Version, reason: null);
         logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == TransactionKind.Update ? "Update" : "Rollback", intent.Version);
         progress.Finish(intent.Kind == TransactionKind.Update ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
         CloseJournal();
@@ -266,37 +266,24 @@ public sealed class UpdateTransaction(
     }
 
     /// <summary>
-    /// Keeps the version the health gate rolled back from being installed again without <c>force</c>. Before the outcome
-    /// is saved, so a crash in between redoes it (idempotent: the entry is replaced). A quarantine that cannot be saved
-    /// (a full <c>StateDir</c>) does not undo the rollback: it is logged, and the release is only not quarantined.
+    /// Quarantines the version the health gate rolled back (<paramref name="reason"/> given), or lifts its quarantine once
+    /// it is installed and healthy (null; only <c>force</c> installs a quarantined one). Done before the outcome is saved,
+    /// so a crash in between redoes it, which changes nothing more. A quarantine that cannot be saved (a full
+    /// <c>StateDir</c>) changes no outcome: it is logged, and the release is only not quarantined (or not lifted).
     /// </summary>
-    void QuarantineRelease(UpdateIntent intent)
-    {
-        try
-        {
-            store.WriteQuarantine(store.ReadQuarantine().With(new QuarantinedRelease(intent.Version, time.GetUtcNow(), intent.Reason ?? "judged unhealthy")));
-            logger.LogWarning("{Version} is quarantined: POST /update installs it again only with \"force\": true", intent.Version);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            logger.LogError("Cannot quarantine {Version} in {File}: {Reason}", intent.Version, store.QuarantineFile, failure.Message);
-        }
-    }
-
-    /// <summary>A release that installed and stayed healthy (only <c>force</c> gets a quarantined one here) is quarantined no more.</summary>
-    void LiftQuarantine(string version)
+    void UpdateQuarantine(string version, string? reason)
     {
         try
         {
             var quarantine = store.ReadQuarantine();
-            if (quarantine.Find(version) is null)
-                return;
-            store.WriteQuarantine(quarantine.Without(version));
-            logger.LogInformation("{Version} installed and healthy: its quarantine is lifted", version);
+            if (reason is not null)
+                store.WriteQuarantine(quarantine.With(new QuarantinedRelease(version, time.GetUtcNow(), reason)));
+            else if (quarantine.Find(version) is not null)
+                store.WriteQuarantine(quarantine.Without(version));
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("{Version} is installed, but its quarantine could not be lifted in {File}: {Reason}", version, store.QuarantineFile, failure.Message);
+            logger.LogError("Cannot save the quarantine of {Version} in {File}: {Reason}", version, store.QuarantineFile, failure.Message);
         }
     }
 

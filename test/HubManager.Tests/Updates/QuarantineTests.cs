@@ -9,13 +9,17 @@ public class QuarantineTests
 
     static QuarantinedRelease Entry(string version, int minute = 0, string reason = "crash-loops") => new(version, Noon.AddMinutes(minute), reason);
 
+    static (string, DateTimeOffset, string) Fields(QuarantinedRelease? release) => release is null ? default : (release.Version, release.At, release.Reason);
+
+    static IEnumerable<(string, DateTimeOffset, string)> Fields(Quarantine quarantine) => quarantine.Releases.Select(r => Fields(r));
+
     [Test]
     public async Task A_version_appears_once_with_its_latest_rollback()
     {
         var list = Quarantine.Empty.With(Entry("2.0.12")).With(Entry("2.0.13", 1)).With(Entry("2.0.12", 2, "health URL"));
 
         await Assert.That(list.Releases.Select(r => r.Version)).IsEquivalentTo(["2.0.13", "2.0.12"], TUnit.Assertions.Enums.CollectionOrdering.Matching);
-        await Assert.That(list.Find("2.0.12")).IsEqualTo(Entry("2.0.12", 2, "health URL"));
+        await Assert.That(Fields(list.Find("2.0.12"))).IsEqualTo(Fields(Entry("2.0.12", 2, "health URL")));
         await Assert.That(list.Find("2.0.11")).IsNull();
         await Assert.That(list.Without("2.0.12").Releases.Select(r => r.Version)).IsEquivalentTo(["2.0.13"]);
         await Assert.That(Quarantine.Empty.Releases).IsEmpty();
@@ -52,13 +56,13 @@ public class QuarantineTests
 
         store.WriteQuarantine(new Quarantine([Entry("2.0.12"), Entry("20261202-045344", 1)]));
         var again = new UpdateStore(Path.Combine(root.Path, "state"), Path.Combine(root.Path, "install"));
-        await Assert.That(again.ReadQuarantine().Releases).IsEquivalentTo([Entry("2.0.12"), Entry("20261202-045344", 1)], TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        await Assert.That(Fields(again.ReadQuarantine())).IsEquivalentTo([Fields(Entry("2.0.12")), Fields(Entry("20261202-045344", 1))], TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(File.ReadAllText(store.QuarantineFile)).IsEqualTo(
             """[{"version":"2.0.12","at":"2026-12-02T12:00:00+00:00","reason":"crash-loops"},{"version":"20261202-045344","at":"2026-12-02T12:01:00+00:00","reason":"crash-loops"}]""");
         await Assert.That(File.Exists(store.QuarantineFile + ".tmp")).IsFalse();
 
         File.WriteAllText(store.QuarantineFile, """[{"version":"../etc","at":"2026-12-02T12:00:00Z","reason":"x"},{"version":"2.0.13","at":"2026-12-02T12:00:00Z","reason":"y","note":[1]}]""");
-        await Assert.That(store.ReadQuarantine().Releases).IsEquivalentTo([new QuarantinedRelease("2.0.13", Noon, "y")]);
+        await Assert.That(Fields(store.ReadQuarantine())).IsEquivalentTo([("2.0.13", Noon, "y")]);
 
         foreach (var unreadable in new[] { "not json", "{}", """[{"version":"2.0.12","at":"2026-12-02T12:00:00Z"}]""", """[{"version":2,"at":"2026-12-02T12:00:00Z","reason":"x"}]""",
                      """[{"version":"2.0.12","at":"noon","reason":"x"}]""", """[1]""", """[] []""" })
