@@ -37,14 +37,25 @@ public sealed class Quarantine(QuarantinedRelease[] releases)
     }
 
     /// <summary>This list without <paramref name="version"/>.</summary>
-    public Quarantine Without(string version) => Find(version) is { } found ? new(Array.FindAll(releases, r => r != found)) : this;
+    public Quarantine Without(string version)
+    {
+        var at = IndexOf(version);
+        if (at < 0)
+            return this;
+        var list = new QuarantinedRelease[releases.Length - 1];
+        Array.Copy(releases, list, at);
+        Array.Copy(releases, at + 1, list, at, list.Length - at);
+        return new(list);
+    }
 
     /// <summary>The entry for <paramref name="version"/>, or null.</summary>
-    public QuarantinedRelease? Find(string version)
+    public QuarantinedRelease? Find(string version) => IndexOf(version) is var at and >= 0 ? releases[at] : null;
+
+    int IndexOf(string version)
     {
-        foreach (var release in releases)
-            if (release.Version == version)
-                return release;
-        return null;
+        for (var i = 0; i < releases.Length; i++)
+            if (releases[i].Version == version)
+                return i;
+        return -1;
     }
 }

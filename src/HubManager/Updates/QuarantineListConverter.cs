@@ -53,8 +53,10 @@ public sealed class QuarantineListConverter : JsonConverter<Quarantine>
     public override void Write(Utf8JsonWriter writer, Quarantine value, JsonSerializerOptions options)
     {
         writer.WriteStartArray();
-        foreach (var release in value.Releases)
+        var releases = value.Releases;
+        for (var i = 0; i < releases.Count; i++)
         {
+            var release = releases[i];
             writer.WriteStartObject();
             writer.WriteString(VersionName, release.Version);
             writer.WritePropertyName(AtName);

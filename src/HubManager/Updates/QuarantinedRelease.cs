@@ -15,5 +15,5 @@ public sealed class QuarantinedRelease(string version, DateTimeOffset at, string
 
     /// <summary>The 409 sentence: which version, when and why it was rolled back, and how to install it anyway.</summary>
     public string Refusal() =>
-        $"{version} is quarantined: the health gate rolled it back at {at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} ({reason}); send \"force\": true to install it anyway";
+        $"{version} is quarantined: the health gate rolled it back at {at.UtcDateTime.ToString("s", CultureInfo.InvariantCulture)}Z ({reason}); send \"force\": true to install it anyway";
 }

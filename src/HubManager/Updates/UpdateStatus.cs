@@ -21,6 +21,11 @@ public sealed record UpdateStatus
     [JsonPropertyName("journal")]
     public IReadOnlyList<string> HubLog { get; init; } = [];
     public IReadOnlyList<string> Backups { get; init; } = [];
-    /// <summary>Read from <c>StateDir/quarantine.json</c> on every request, like <see cref="Backups"/>.</summary>
-    public Quarantine Quarantined { get; init; } = Quarantine.Empty;
+    /// <summary>
+    /// Read from <c>StateDir/quarantine.json</c> on every request, like <see cref="Backups"/>. Never null: the source
+    /// generator sets an init-only property that a file lacks (one from before the quarantine) to null.
+    /// </summary>
+    public Quarantine Quarantined { get => quarantined ?? Quarantine.Empty; init => quarantined = value; }
+
+    readonly Quarantine? quarantined;
 }
