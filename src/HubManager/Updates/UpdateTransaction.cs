@@ -10,8 +10,10 @@ namespace HubManager.Updates;
 /// Interrupted here, recovery swaps everything back: the tree is fully old.</item>
 /// <item><c>restart</c>: fully new; restart the unit and run the health gate. Interrupted here, recovery
 /// re-runs the gate on the new release.</item>
-/// <item><c>rollback</c>: the new release was unhealthy; swap everything back, restart, check the old one.</item>
-/// <item><c>commit</c>: healthy; the replaced entries become <c>backups/PREVIOUS</c> and old backups are pruned.</item>
+/// <item><c>rollback</c>: the new release was unhealthy; swap everything back, restart, check the old one; an update's
+/// version is quarantined (<see cref="Quarantine"/>).</item>
+/// <item><c>commit</c>: healthy; the replaced entries become <c>backups/PREVIOUS</c>, old backups are pruned, and an
+/// update's version is no longer quarantined.</item>
 /// </list>
 /// The transaction holds the hub (<see cref="HubOwnership"/>) throughout, so no operator job interleaves. A hub that
 /// was not running when it took it stays stopped: the release is swapped in and committed without a restart (there
