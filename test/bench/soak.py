@@ -344,7 +344,8 @@ def updates():
     while next_abuse() and not pause(5):
         if i % 2 == 0:
             version = GOOD[good % 2]; good += 1
-            status, _ = call("abuse", "POST", "/update", {"version": version, "force": True})
+            # Alternating, every other one goes back to the lower version: allowed explicitly (#11, no silent downgrades).
+            status, _ = call("abuse", "POST", "/update", {"version": version, "force": True, "allowDowngrade": True})
             end = wait_update()
             ok = status == 200 and end.get("state") == "succeeded"
             outcomes[f"good update: {'succeeded' if ok else 'WRONG'}"] += 1

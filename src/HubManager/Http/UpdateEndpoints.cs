@@ -5,10 +5,10 @@ using HubManager.Updates;
 namespace HubManager.Http;
 
 /// <summary>
-/// <c>POST /update {"version", "force"}</c> (starts an update in the background), <c>GET /update</c> (its state,
+/// <c>POST /update {"version", "force", "allowDowngrade"}</c> (starts an update in the background), <c>GET /update</c> (its state,
 /// kept across restarts), <c>DELETE /update</c> (cancels it while it is still downloading or verifying) and
-/// <c>POST /rollback</c> (back to the newest backup, answered once the health gate has spoken). The request is checked completely — JSON content type (415), at most 64 KiB (413), a semantic
-/// version (400) — before anything reaches the NAS.
+/// <c>POST /rollback</c> (back to the newest backup, answered once the health gate has spoken). The request is checked completely — JSON content type (415), at most 64 KiB (413), a version
+/// of the accepted shape and flags that are booleans (400), not a downgrade or a quarantined release (409) — before anything reaches the NAS.
 /// </summary>
 public sealed class UpdateEndpoints(Updater updater)
 {
@@ -27,14 +27,19 @@ public sealed class UpdateEndpoints(Updater updater)
         }
         var body = await ReadBodyAsync(context);
         string? version;
-        bool force;
+        bool force, allowDowngrade;
         try
         {
-            (version, force) = ParseRequest(body);
+            version = ParseRequest(body, out force, out allowDowngrade);
         }
         catch (JsonException invalid)
         {
             await Refuse(context, StatusCodes.Status400BadRequest, $"the body must be a JSON object such as {{\"version\": \"2.0.11\"}}: {invalid.Message}");
+            return;
+        }
+        catch (FormatException wrongType)
+        {
+            await Refuse(context, StatusCodes.Status400BadRequest, wrongType.Message);
             return;
         }
         if (!ReleaseVersion.IsValid(version))
@@ -42,11 +47,11 @@ public sealed class UpdateEndpoints(Updater updater)
             await Refuse(context, StatusCodes.Status400BadRequest, ReleaseVersion.Problem(version));
             return;
         }
-        var (outcome, sentence) = updater.StartUpdate(version!, force);
+        var (outcome, sentence) = updater.StartUpdate(version!, force, allowDowngrade);
         await WriteAsync(context, outcome switch
         {
             StartOutcome.Started or StartOutcome.AlreadyThere => (StatusCodes.Status200OK, new UpdateResponse(true, Message: sentence)),
-            StartOutcome.Busy => (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: sentence)),
+            StartOutcome.Busy or StartOutcome.Downgrade or StartOutcome.Quarantined => (StatusCodes.Status409Conflict, new UpdateResponse(false, Error: sentence)),
             _ => (StatusCodes.Status503ServiceUnavailable, new UpdateResponse(false, Error: sentence)),
         });
     }
@@ -96,43 +101,53 @@ public sealed class UpdateEndpoints(Updater updater)
     }
 
     /// <summary>
-    /// Takes the top-level <c>version</c> (a string, else null so that the refusal names it) and <c>force</c>;
-    /// other members are ignored. Throws <see cref="JsonException"/> for a body that is not a JSON object.
+    /// Takes the top-level <c>version</c> (a string; null when missing, so that the refusal names it), <c>force</c> and
+    /// <c>allowDowngrade</c>; other members are ignored. Throws <see cref="JsonException"/> for a body that is not a JSON
+    /// object, and <see cref="FormatException"/> with the 400 sentence when <c>version</c> is not a string or a flag is
+    /// not <c>true</c> or <c>false</c> (a quoted "true" silently read as false would install what the caller meant to refuse, or the reverse).
     /// </summary>
-    public static (string? Version, bool Force) ParseRequest(ReadOnlySpan<byte> json)
+    public static string? ParseRequest(ReadOnlySpan<byte> json, out bool force, out bool allowDowngrade)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new JsonException("not a JSON object");
         string? version = null;
-        var force = false;
+        force = allowDowngrade = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isVersion = reader.ValueTextEquals("version"u8);
             var isForce = reader.ValueTextEquals("force"u8);
+            var isAllowDowngrade = reader.ValueTextEquals("allowDowngrade"u8);
             reader.Read();
             if (isVersion)
-                // A number or other non-string is kept as its JSON text, so that the 400 quotes what was sent.
+                // A number is no version even when its digits would pass as one ({"version": 2}).
                 version = reader.TokenType switch
                 {
                     JsonTokenType.String => reader.GetString(),
                     JsonTokenType.Null => null,
-                    JsonTokenType.StartObject or JsonTokenType.StartArray => "(a JSON object or array)",
-                    _ => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+                    _ => throw new FormatException("\"version\" must be a string such as \"2.0.11\""),
                 };
-            else if (isForce && reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-                force = reader.GetBoolean();
+            else if (isForce)
+                force = Flag(ref reader, "force");
+            else if (isAllowDowngrade)
+                allowDowngrade = Flag(ref reader, "allowDowngrade");
             else
-                reader.Skip();
-            if (isVersion && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 reader.Skip();
         }
         // Reading to the end makes trailing garbage ("{} x") an error rather than ignored.
         while (reader.Read())
         {
         }
-        return (version, force);
+        return version;
     }
+
+    /// <summary>A member that must be <c>true</c> or <c>false</c>.</summary>
+    static bool Flag(ref Utf8JsonReader reader, string name) => reader.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        _ => throw new FormatException($"\"{name}\" must be true or false"),
+    };
 
     static Task Refuse(HttpContext context, int status, string error) =>
         WriteAsync(context, (status, new UpdateResponse(false, Error: error)));

@@ -11,6 +11,7 @@ namespace HubManager.Updates;
 /// <list type="bullet">
 /// <item><c>update-state.json</c> — what <c>GET /update</c> shows, kept across restarts;</item>
 /// <item><c>update-intent.json</c> — the intent journal, present while the install tree may be between releases;</item>
+/// <item><c>quarantine.json</c> — the releases the health gate rolled back (<see cref="Quarantine"/>);</item>
 /// <item><c>update-reserve</c> — 64 KiB kept free for the outcome: made before a transaction's first rename, and
 /// given up when a full disk would otherwise keep the final status from being saved (a manager restarted later
 /// would then report a stale one).</item>
@@ -42,6 +43,7 @@ public sealed class UpdateStore(string stateDir, string installDir)
     public string StateFile => Path.Combine(stateDir, "update-state.json");
     public string IntentFile => Path.Combine(stateDir, "update-intent.json");
     public string ReserveFile => Path.Combine(stateDir, "update-reserve");
+    public string QuarantineFile => Path.Combine(stateDir, "quarantine.json");
     public string ReleasesDir => Path.Combine(installDir, ReleasesDirName);
     public string Transaction => Path.Combine(ReleasesDir, "txn");
     public string StagedTree => Path.Combine(Transaction, "tree");
@@ -185,6 +187,14 @@ public sealed class UpdateStore(string stateDir, string installDir)
         File.Delete(IntentFile);
         Posix.FsyncDirectory(stateDir);
     }
+
+    /// <summary>
+    /// The quarantined releases; empty when there are none or the file cannot be read (a release could then be installed
+    /// again without <c>force</c>; the manager never writes such a file).
+    /// </summary>
+    public Quarantine ReadQuarantine() => Read(QuarantineFile, UpdateJson.Api.Quarantine) ?? Quarantine.Empty;
+
+    public void WriteQuarantine(Quarantine quarantine) => Write(QuarantineFile, quarantine, UpdateJson.Api.Quarantine);
 
     public void WriteManifest(string backupDir, BackupManifest manifest) =>
         Write(Path.Combine(backupDir, "backup.json"), manifest, UpdateJson.Api.BackupManifest);

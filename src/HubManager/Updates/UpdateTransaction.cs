@@ -10,8 +10,10 @@ namespace HubManager.Updates;
 /// Interrupted here, recovery swaps everything back: the tree is fully old.</item>
 /// <item><c>restart</c>: fully new; restart the unit and run the health gate. Interrupted here, recovery
 /// re-runs the gate on the new release.</item>
-/// <item><c>rollback</c>: the new release was unhealthy; swap everything back, restart, check the old one.</item>
-/// <item><c>commit</c>: healthy; the replaced entries become <c>backups/PREVIOUS</c> and old backups are pruned.</item>
+/// <item><c>rollback</c>: the new release was unhealthy; swap everything back, restart, check the old one; an update's
+/// version is quarantined (<see cref="Quarantine"/>).</item>
+/// <item><c>commit</c>: healthy; the replaced entries become <c>backups/PREVIOUS</c>, old backups are pruned, and an
+/// update's version is no longer quarantined.</item>
 /// </list>
 /// The transaction holds the hub (<see cref="HubOwnership"/>) throughout, so no operator job interleaves. A hub that
 /// was not running when it took it stays stopped: the release is swapped in and committed without a restart (there
@@ -152,6 +154,8 @@ public sealed class UpdateTransaction(
         var oldHealth = verdict.Healthy ? "" : $"; after rolling back, {intent.PreviousVersion} is not healthy either: {verdict.Reason}";
         if (intent.Kind == TransactionKind.Update)
         {
+            UpdateQuarantine(intent.Version, intent.Reason ?? "judged unhealthy");
+            Done("release quarantined");
             logger.LogWarning("Update to {Version} rolled back to {Previous}{OldHealth}", intent.Version, intent.PreviousVersion, oldHealth);
             progress.Finish(UpdateState.RolledBack, intent.Reason + oldHealth, intent.HubLog);
         }
@@ -237,6 +241,8 @@ public sealed class UpdateTransaction(
             if (intent.Kind == TransactionKind.Update)
                 UpdateStore.DeleteTree(store.Transaction); // gives back the space it held
         }
+        if (intent.Kind == TransactionKind.Update)
+            UpdateQuarantine(intent.Version, reason: null);
         logger.LogInformation("{Kind} to {Version} is healthy and committed", intent.Kind == TransactionKind.Update ? "Update" : "Rollback", intent.Version);
         progress.Finish(intent.Kind == TransactionKind.Update ? UpdateState.Succeeded : UpdateState.RolledBack, null, []);
         CloseJournal();
@@ -258,6 +264,28 @@ public sealed class UpdateTransaction(
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning("Cannot close the journal {File} ({Reason}); the next start finishes the transaction", store.IntentFile, failure.Message);
+        }
+    }
+
+    /// <summary>
+    /// Quarantines the version the health gate rolled back (<paramref name="reason"/> given), or lifts its quarantine once
+    /// it is installed and healthy (null; only <c>force</c> installs a quarantined one). Done before the outcome is saved,
+    /// so a crash in between redoes it, which changes nothing more. A quarantine that cannot be saved (a full
+    /// <c>StateDir</c>) changes no outcome: it is logged, and the release is only not quarantined (or not lifted).
+    /// </summary>
+    void UpdateQuarantine(string version, string? reason)
+    {
+        try
+        {
+            var quarantine = store.ReadQuarantine();
+            if (reason is not null)
+                store.WriteQuarantine(quarantine.With(new QuarantinedRelease(version, time.GetUtcNow(), reason)));
+            else if (quarantine.Find(version) is not null)
+                store.WriteQuarantine(quarantine.Without(version));
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Cannot save the quarantine of {Version} in {File}: {Reason}", version, store.QuarantineFile, failure.Message);
         }
     }
 

@@ -45,30 +45,43 @@ public sealed class Updater
         }
     }
 
-    /// <summary>What <c>GET /update</c> shows: the persisted status plus the backups on disk, newest first.</summary>
+    /// <summary>What <c>GET /update</c> shows: the persisted status plus what is read afresh for each request.</summary>
     public UpdateStatus Status => AsShown(progress.Current);
 
-    /// <summary>A status as <c>GET /update</c> shows it: with the backups on disk, newest first, and whether signatures are required.</summary>
+    /// <summary>
+    /// A status as <c>GET /update</c> shows it: with the backups on disk (newest first), the quarantined releases, and
+    /// whether signatures are required.
+    /// </summary>
     public UpdateStatus AsShown(UpdateStatus status) => status with
     {
         Backups = store.Backups().Select(b => b.Version).ToList(),
+        Quarantined = store.ReadQuarantine(),
         Signatures = staging.Signatures,
     };
 
-    /// <summary>Starts an update in the background; the answer says started, already there, busy or not configured, and a sentence.</summary>
-    public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force)
+    /// <summary>
+    /// Starts an update in the background; the answer says started, already there, busy, a downgrade, quarantined or not
+    /// configured, and a sentence. <paramref name="force"/> reinstalls the installed version and lifts a quarantine;
+    /// <paramref name="allowDowngrade"/> allows an older version: two separate decisions, so neither implies the other.
+    /// </summary>
+    public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force, bool allowDowngrade)
     {
         if (!staging.Configured)
             return (StartOutcome.NotConfigured, "updates are not configured: set Nas:Url");
         // Read before the lock, so that no file read ever holds it: at worst a transaction ending in between makes
-        // this an update to the version it just installed.
+        // this an update to the version it just installed (or misses a quarantine that one has just added).
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
+        var quarantined = force ? null : store.ReadQuarantine().Find(version);
         lock (gate)
         {
             if (busy is not null)
                 return (StartOutcome.Busy, $"{busy} already in progress");
             if (installed == version && !force)
                 return (StartOutcome.AlreadyThere, $"Hub is already at version {version}");
+            if (!allowDowngrade && SemanticVersion.Compare(version, installed) < 0)
+                return (StartOutcome.Downgrade, $"{version} is older than the installed {installed}: a downgrade; send \"allowDowngrade\": true to install it anyway (POST /rollback goes back to a kept backup)");
+            if (quarantined is not null)
+                return (StartOutcome.Quarantined, quarantined.Refusal());
             busy = $"update to {version}";
             progress.Begin(version, installed, UpdatePhase.Download);
             var update = cancellable = new CancellableUpdate(version);

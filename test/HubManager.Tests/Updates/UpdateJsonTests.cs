@@ -10,7 +10,7 @@ namespace HubManager.Tests.Updates;
 /// </summary>
 public class UpdateJsonTests
 {
-    const string Status = """{"state":"rolledBack","version":"2.0.11+build","previousVersion":"2.0.10","phase":"download","bytesDownloaded":5,"bytesTotal":null,"startedAt":"2026-01-02T03:04:05+00:00","finishedAt":null,"error":"unhealthy","journal":["hub: listening"],"backups":["2.0.10"]}""";
+    const string Status = """{"state":"rolledBack","version":"2.0.11+build","previousVersion":"2.0.10","phase":"download","bytesDownloaded":5,"bytesTotal":null,"startedAt":"2026-01-02T03:04:05+00:00","finishedAt":null,"error":"unhealthy","journal":["hub: listening"],"backups":["2.0.10"],"quarantined":[{"version":"2.0.12","at":"2026-01-02T03:04:05.5+00:00","reason":"ai-hub.service \"crashed\""}]}""";
 
     const string Intent = """{"kind":"rollback","version":"2.0.10","previousVersion":"2.0.11","phase":"commit","otherTree":"/srv/hub/.hub-manager/backups/2.0.10/tree","hubWasRunning":true,"entries":[{"name":"dist","new":[1,2],"old":null}],"startedAt":"2026-01-02T03:04:05+00:00","reason":null,"journal":[]}""";
 
@@ -20,7 +20,11 @@ public class UpdateJsonTests
         var status = JsonSerializer.Deserialize(Status, UpdateJson.Api.UpdateStatus)!;
 
         await Assert.That(Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(status, UpdateJson.Api.UpdateStatus))).IsEqualTo(Status);
-        await Assert.That(JsonSerializer.Serialize(new UpdateStatus(), UpdateJson.Api.UpdateStatus)).Contains("\"state\":\"idle\"");
+        await Assert.That(JsonSerializer.Serialize(new UpdateStatus(), UpdateJson.Api.UpdateStatus)).Contains("\"state\":\"idle\"").And.EndsWith(",\"quarantined\":[]}");
+        // A status file from before the quarantine reads, with none.
+        var older = JsonSerializer.Deserialize(Status[..Status.IndexOf(",\"quarantined\"", StringComparison.Ordinal)] + "}", UpdateJson.Api.UpdateStatus)!;
+        await Assert.That(older.Quarantined.Releases).IsEmpty();
+        await Assert.That(older.Backups).IsEquivalentTo(["2.0.10"]);
     }
 
     [Test]

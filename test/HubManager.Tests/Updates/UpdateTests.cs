@@ -138,7 +138,7 @@ public class UpdateTests(HubSandbox sandbox)
             await Assert.That(body.GetProperty("success").GetBoolean()).IsFalse();
             await Assert.That(body.GetProperty("error").GetString()).IsNotNull().And.IsNotEmpty();
         }
-        await Assert.That(answers[0].Item2.GetProperty("error").GetString()).Contains("semantic version");
+        await Assert.That(answers[0].Item2.GetProperty("error").GetString()).Contains("without '..'");
         await Assert.That(plain.StatusCode).IsEqualTo(HttpStatusCode.UnsupportedMediaType);
         await Assert.That(huge.StatusCode).IsEqualTo(HttpStatusCode.RequestEntityTooLarge);
         await Assert.That(bench.Nas.Requests).IsEmpty();

@@ -37,6 +37,9 @@ public class UpdateTransactionTests
             ["install journaled", .. SwappedIn, "restart journaled", "judged healthy", "commit journaled", "backup kept", "outcome saved", "journal closed"],
         Scenario.UpdateOfAStoppedHub =>
             ["install journaled", .. SwappedIn, "restart journaled", "commit journaled", "backup kept", "outcome saved", "journal closed"],
+        Scenario.UnhealthyUpdate =>
+            ["install journaled", .. SwappedIn, "restart journaled", "judged unhealthy", "rollback journaled", .. SwappedBack,
+             "old release restarted", "unhealthy release deleted", "release quarantined", "outcome saved", "journal closed"],
         _ =>
             ["install journaled", .. SwappedIn, "restart journaled", "judged unhealthy", "rollback journaled", .. SwappedBack,
              "old release restarted", "unhealthy release deleted", "outcome saved", "journal closed"],
@@ -119,6 +122,26 @@ public class UpdateTransactionTests
         await bench.AssertConvergedAsync(expectNew: null);
     }
 
+    [Test]
+    public async Task A_rolled_back_update_is_quarantined_with_the_verdict_and_a_healthy_forced_install_lifts_it()
+    {
+        using (var unhealthy = await Bench.CreateAsync(Scenario.UnhealthyUpdate))
+        {
+            await unhealthy.RunAsync(_ => { }, CancellationToken.None);
+            var entry = unhealthy.Store.ReadQuarantine().Releases.Single();
+
+            await Assert.That(entry.Version).IsEqualTo("2.0.11");
+            await Assert.That(entry.Reason).IsEqualTo("2.0.11 crash-loops");
+            await Assert.That(entry.At).IsGreaterThan(DateTimeOffset.UtcNow.AddMinutes(-1));
+        }
+        using var healthy = await Bench.CreateAsync(Scenario.HealthyUpdate);
+        healthy.Store.WriteQuarantine(new Quarantine([new QuarantinedRelease("2.0.9", DateTimeOffset.UtcNow, "older"), new QuarantinedRelease("2.0.11", DateTimeOffset.UtcNow, "crash-loops")]));
+
+        await healthy.RunAsync(_ => { }, CancellationToken.None);
+
+        await Assert.That(healthy.Store.ReadQuarantine().Releases.Select(r => r.Version)).IsEquivalentTo(["2.0.9"]);
+    }
+
     /// <summary>
     /// An install directory holding 2.0.10 and a staged 2.0.11 (for a rollback: 2.0.11 installed by an update, and
     /// the backup of 2.0.10 to go back to), with the manager's parts built as the manager builds them.
@@ -154,6 +177,8 @@ public class UpdateTransactionTests
             hub = new ScriptedHub(options.InstallDir, running: scenario != Scenario.UpdateOfAStoppedHub, unhealthy);
             progress = NewProgress();
         }
+
+        public UpdateStore Store => store;
 
         bool IsUpdate => scenario is Scenario.HealthyUpdate or Scenario.UnhealthyUpdate or Scenario.UpdateOfAStoppedHub;
         string From => IsUpdate ? "2.0.10" : "2.0.11";
@@ -218,6 +243,13 @@ public class UpdateTransactionTests
             string[] kept = newSurvives == IsUpdate ? ["2.0.10"] : [];
             if (expectNew is not null || kept.Length == 0)
                 await Assert.That(backups).IsEquivalentTo(kept).Because(story);
+            // The health gate's verdict on an update, and only that, quarantines it; a success (and only a forced install
+            // of a quarantined release gets there) lifts it.
+            var quarantined = store.ReadQuarantine().Releases.Select(r => r.Version).ToList();
+            if (status.State == UpdateState.RolledBack)
+                await Assert.That(quarantined).IsEquivalentTo(IsUpdate ? new[] { "2.0.11" } : []).Because(story);
+            if (status.State == UpdateState.Succeeded)
+                await Assert.That(quarantined).IsEmpty().Because(story);
             if (hub.Running)
                 await Assert.That(hub.RunsVersion).IsEqualTo(newSurvives ? To : From).Because(story);
             else
