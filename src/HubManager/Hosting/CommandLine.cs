@@ -64,12 +64,13 @@ public sealed record CommandLine(Command Command, bool Help, bool Version, bool 
 
         Configuration is read from the file, then HUBMANAGER_* environment variables
         (HUBMANAGER_Nas__Url for Nas:Url), then the command line; later wins.
-        Keys: Listen, ApiToken, Unit, InstallDir, StateDir, Nas:Url, Nas:PackagePath, Nas:Auth,
-              Nas:Username, Nas:Password, Nas:PasswordFile, Nas:ReadTimeoutSeconds,
+        Keys: Listen, ApiToken, AllowFrom, Unit, InstallDir, StateDir, Nas:Url, Nas:PackagePath,
+              Nas:Auth, Nas:Username, Nas:Password, Nas:PasswordFile, Nas:ReadTimeoutSeconds,
               Nas:ExchangeTimeoutSeconds, Nas:MinBytesPerSecond, Nas:RateWindowSeconds,
               Update:HealthGraceSeconds,
               Update:HealthUrl, Update:KeepBackups, Update:RequireChecksum, Update:MaxEntries,
               Update:MaxExtractedBytes
+        AllowFrom is a JSON array or a comma-separated list: --AllowFrom=192.168.1.30,fd00::/8
         The NAS password and the API token may also come from the systemd credentials
         nas-password and api-token (LoadCredential=nas-password:/path).
         """;
