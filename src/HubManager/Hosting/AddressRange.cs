@@ -99,8 +99,13 @@ public sealed class AddressRange
         var parts = text.Split('.');
         foreach (var part in parts)
         {
-            if (part.Length is 0 or > 3 || part.AsSpan().ContainsAnyExceptInRange('0', '9'))
+            if (part.Length is 0 or > 3)
                 return false;
+            foreach (var c in part)
+            {
+                if (!char.IsAsciiDigit(c))
+                    return false;
+            }
         }
         return parts.Length == 4 && IPAddress.TryParse(text, out address!);
     }

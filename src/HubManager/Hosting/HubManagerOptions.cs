@@ -109,14 +109,29 @@ public sealed record HubManagerOptions
     /// </summary>
     static AddressRange[] ParseAllowFrom(IConfiguration config)
     {
-        (string Key, string Value)[] entries = config["AllowFrom"] is { } text
-            ? Array.ConvertAll(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), entry => ("AllowFrom", entry))
-            : config.GetSection("AllowFrom").GetChildren().Select(child => (child.Path, child.Value ?? "(not a string)")).ToArray();
-        if (entries.Length > MaxAllowFrom)
-            throw new ConfigurationException("AllowFrom", $"has {entries.Length} entries; at most {MaxAllowFrom} (use networks such as 192.168.1.0/24)");
-        var ranges = new AddressRange[entries.Length];
-        for (var i = 0; i < entries.Length; i++)
-            ranges[i] = AddressRange.Parse(entries[i].Value, out var problem) ?? throw new ConfigurationException(entries[i].Key, problem);
+        var keys = new List<string>();
+        var values = new List<string>();
+        if (config["AllowFrom"] is { } text)
+        {
+            foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                keys.Add("AllowFrom");
+                values.Add(entry);
+            }
+        }
+        else
+        {
+            foreach (var child in config.GetSection("AllowFrom").GetChildren())
+            {
+                keys.Add(child.Path);
+                values.Add(child.Value ?? "(not a string)");
+            }
+        }
+        if (values.Count > MaxAllowFrom)
+            throw new ConfigurationException("AllowFrom", $"has {values.Count} entries; at most {MaxAllowFrom} (use networks such as 192.168.1.0/24)");
+        var ranges = new AddressRange[values.Count];
+        for (var i = 0; i < ranges.Length; i++)
+            ranges[i] = AddressRange.Parse(values[i], out var problem) ?? throw new ConfigurationException(keys[i], problem);
         return ranges;
     }
 

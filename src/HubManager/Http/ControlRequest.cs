@@ -5,7 +5,7 @@ namespace HubManager.Http;
 /// <summary>
 /// The optional body of <c>POST /start|stop|restart</c>: <c>{"correlationId": "cmd_1733…_x7k2p"}</c>, the hub's id
 /// for the command, echoed in the answer and in the job's journal line so the two can be matched. An empty body
-/// means no id, as before; other members are ignored.
+/// (no bytes at all) means no id, as before; other members are ignored.
 /// </summary>
 public static class ControlRequest
 {
@@ -21,7 +21,7 @@ public static class ControlRequest
     public static string? ParseCorrelationId(ReadOnlySpan<byte> json, out string? problem)
     {
         problem = null;
-        if (json.Trim(" \t\r\n"u8).IsEmpty)
+        if (json.IsEmpty)
             return null;
         string? id = null;
         try
@@ -56,6 +56,15 @@ public static class ControlRequest
         return id;
     }
 
-    static bool IsPrintableAscii(string id) =>
-        id.Length is > 0 and <= MaxCorrelationIdLength && !id.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E);
+    static bool IsPrintableAscii(string id)
+    {
+        if (id.Length is 0 or > MaxCorrelationIdLength)
+            return false;
+        foreach (var c in id)
+        {
+            if (c is < ' ' or > '~')
+                return false;
+        }
+        return true;
+    }
 }

@@ -10,7 +10,7 @@ namespace HubManager.Tests.Sandbox;
 /// Managers under test are the shipped AOT binary, run inside as <c>Type=notify</c> units.
 /// One per test class: <c>[ClassDataSource&lt;HubSandbox&gt;(Shared = SharedType.PerClass)]</c>.
 /// </summary>
-public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
+public class HubSandbox : IAsyncInitializer, IAsyncDisposable
 {
     public const string HubUnit = "ai-hub.service";
     const string UnitDir = "/run/systemd/system";
@@ -32,7 +32,10 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
     /// <summary>The sandbox's systemd, seen from the host.</summary>
     public int Pid { get; private set; }
 
-    public async Task InitializeAsync()
+    /// <summary>Extra <c>hub-sandbox boot</c> options, e.g. <c>--net</c> for a network namespace of its own.</summary>
+    protected virtual string[] BootOptions => [];
+
+    public virtual async Task InitializeAsync()
     {
         if (!Repository.IsRoot)
             return;
@@ -49,7 +52,7 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
         // sandbox is this process's: its guard stops it when the test run ends, however it ends.
         var boot = await Shell.RunAsync(Repository.SandboxScript,
             ["boot", Path.Combine(stateDir, "systemd"), "--owner", Environment.ProcessId.ToString(),
-             "--bind", Exchange, "--bind", Path.GetDirectoryName(Repository.ManagerBinary)!, "--bind", Repository.DemoHub]);
+             "--bind", Exchange, "--bind", Path.GetDirectoryName(Repository.ManagerBinary)!, "--bind", Repository.DemoHub, .. BootOptions]);
         boot.EnsureSuccess("hub-sandbox boot");
         Pid = int.Parse(boot.Stdout.Trim().Split('\n')[^1]);
         CopyDirectory(Repository.DemoHub, InstallDir);
@@ -109,7 +112,7 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
     /// <summary>
     /// Installs and starts a manager (the shipped binary) as a <c>Type=notify</c> unit on a free port.
     /// <c>systemctl start</c> returns only once the manager has sent READY=1. <c>{port}</c> in
-    /// <paramref name="serviceSettings"/> is replaced by the manager's port.
+    /// <paramref name="arguments"/> and <paramref name="serviceSettings"/> is replaced by the manager's port.
     /// </summary>
     public async Task<ManagerUnderTest> StartManagerAsync(string unit = HubUnit, string arguments = "", string serviceSettings = "")
     {
@@ -121,7 +124,7 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
 
             [Service]
             Type=notify
-            ExecStart={Repository.ManagerBinary} --Listen=127.0.0.1:{port} --Unit={unit} --InstallDir={InstallDir} --StateDir={Exchange}/state-{name} {arguments}
+            ExecStart={Repository.ManagerBinary} --Listen=127.0.0.1:{port} --Unit={unit} --InstallDir={InstallDir} --StateDir={Exchange}/state-{name} {arguments.Replace("{port}", port.ToString())}
             {serviceSettings.Replace("{port}", port.ToString())}
             """);
         await SystemctlAsync("start", name);
