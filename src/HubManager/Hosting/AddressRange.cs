@@ -18,16 +18,10 @@ public sealed class AddressRange
         network = address.GetAddressBytes();
         Family = address.AddressFamily;
         PrefixLength = prefixLength;
-        Text = $"{address}/{prefixLength}";
     }
 
     public AddressFamily Family { get; }
     public int PrefixLength { get; }
-
-    /// <summary>The range as written back for an operator, always with its prefix: <c>192.168.1.30/32</c>.</summary>
-    public string Text { get; }
-
-    public override string ToString() => Text;
 
     /// <summary>
     /// True when <paramref name="peer"/> lies in this range. An IPv4 peer seen through a dual-stack socket
@@ -70,7 +64,7 @@ public sealed class AddressRange
         }
         if (address.IsIPv4MappedToIPv6)
         {
-            problem = $"'{text}' is an IPv4 address written as IPv6; write it as {address.MapToIPv4()}";
+            problem = $"'{text}' is an IPv4 address written as IPv6; write it as IPv4";
             return null;
         }
         var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
@@ -83,7 +77,7 @@ public sealed class AddressRange
         var range = new AddressRange(address, prefix);
         if (!HostBitsClear(range.network, prefix))
         {
-            problem = $"'{text}' has bits set after its /{prefix}: write the network ({Network(range.network, prefix)}/{prefix}) or the single address ({address}/{bits})";
+            problem = $"'{text}' has bits set after its /{prefix}: write the network's first address, or /{bits} for the single address";
             return null;
         }
         return range;
@@ -96,18 +90,15 @@ public sealed class AddressRange
         address = IPAddress.None;
         if (text.Contains(':'))
             return !text.Contains('%') && IPAddress.TryParse(text, out address!) && address.AddressFamily == AddressFamily.InterNetworkV6;
-        var parts = text.Split('.');
-        foreach (var part in parts)
+        var dots = 0;
+        foreach (var c in text)
         {
-            if (part.Length is 0 or > 3)
+            if (c == '.')
+                dots++;
+            else if (!char.IsAsciiDigit(c))
                 return false;
-            foreach (var c in part)
-            {
-                if (!char.IsAsciiDigit(c))
-                    return false;
-            }
         }
-        return parts.Length == 4 && IPAddress.TryParse(text, out address!);
+        return dots == 3 && IPAddress.TryParse(text, out address!);
     }
 
     static bool HostBitsClear(byte[] bytes, int prefix)
@@ -118,13 +109,5 @@ public sealed class AddressRange
                 return false;
         }
         return true;
-    }
-
-    static IPAddress Network(byte[] bytes, int prefix)
-    {
-        var cleared = (byte[])bytes.Clone();
-        for (var bit = prefix; bit < cleared.Length * 8; bit++)
-            cleared[bit / 8] &= (byte)~(0x80 >> (bit % 8));
-        return new IPAddress(cleared);
     }
 }

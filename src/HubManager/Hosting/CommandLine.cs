@@ -70,7 +70,6 @@ public sealed record CommandLine(Command Command, bool Help, bool Version, bool 
               Update:HealthGraceSeconds,
               Update:HealthUrl, Update:KeepBackups, Update:RequireChecksum, Update:MaxEntries,
               Update:MaxExtractedBytes
-        AllowFrom is a JSON array or a comma-separated list: --AllowFrom=192.168.1.30,fd00::/8
         The NAS password and the API token may also come from the systemd credentials
         nas-password and api-token (LoadCredential=nas-password:/path).
         """;

@@ -27,20 +27,20 @@ public sealed record HubManagerOptions
     /// Peers that need no token (the hub's backend calling an agent's manager): addresses and networks. A request
     /// from one of them still needs a Host that names this machine, so DNS rebinding is refused as on loopback.
     /// </summary>
-    public IReadOnlyList<AddressRange> AllowFrom { get; init; } = [];
+    public AddressRange[] AllowFrom { get; init; } = [];
 
     /// <summary>At most this many <c>AllowFrom</c> entries: each request's peer is compared with every one.</summary>
     public const int MaxAllowFrom = 64;
 
     // The token must never reach a log line through the record's generated ToString.
-    public override string ToString() => $"HubManagerOptions {{ Listen = {Listen}, Unit = {Unit}, InstallDir = {InstallDir}, StateDir = {StateDir}, Nas = {Nas}, Update = {Update}, ApiToken = {(ApiToken is null ? "none" : "set")}, AllowFrom = [{string.Join(", ", AllowFrom)}] }}";
+    public override string ToString() => $"HubManagerOptions {{ Listen = {Listen}, Unit = {Unit}, InstallDir = {InstallDir}, StateDir = {StateDir}, Nas = {Nas}, Update = {Update}, ApiToken = {(ApiToken is null ? "none" : "set")}, AllowFrom = {AllowFrom.Length} entries }}";
 
     /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> on the first bad one.</summary>
     public static HubManagerOptions Load(IConfiguration config)
     {
         var options = Read(config);
-        if (!IPAddress.IsLoopback(options.Listen.Address) && options.ApiToken is null && options.AllowFrom.Count == 0)
-            throw new ConfigurationException("Listen", $"{options.Listen} is not a loopback address; set AllowFrom (the addresses that may call without a token) or ApiToken (or the api-token credential) to listen beyond loopback");
+        if (!IPAddress.IsLoopback(options.Listen.Address) && options.ApiToken is null && options.AllowFrom.Length == 0)
+            throw new ConfigurationException("Listen", $"{options.Listen} is not a loopback address; set AllowFrom or ApiToken (or the api-token credential) to listen beyond loopback");
         return options;
     }
 

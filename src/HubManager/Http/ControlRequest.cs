@@ -11,7 +11,7 @@ public static class ControlRequest
 {
     public const int MaxCorrelationIdLength = 128;
 
-    public const string CorrelationIdRule = "correlationId must be a string of 1 to 128 printable ASCII characters (letters, digits, punctuation, space)";
+    public const string CorrelationIdRule = "correlationId must be a string of 1 to 128 printable ASCII characters";
 
     /// <summary>
     /// The correlation id, or null when the body is empty or has none. <paramref name="problem"/> is a sentence for a

@@ -50,43 +50,47 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
                 $"{holder} is installing and checking the hub; start, stop and restart are refused until it has ended (see GET /update)", correlationId));
             return;
         }
-        (int Status, ControlResponse Body) answer;
         try
         {
-            answer = await RunJobAsync(context, job, correlationId);
+            await RunJobAsync(context, job, correlationId);
         }
         finally
         {
             ownership.EndOperatorJob();
         }
-        logger.LogInformation("POST /{Job} of {Unit} from {Peer}{Correlation}: {Outcome}", UnitController.Verb(job), controller.Unit,
-            RequestGuard.Unmapped(context.Connection.RemoteIpAddress), correlationId is null ? "" : $", correlationId {correlationId}",
-            answer.Body.Success ? "done" : answer.Body.Error);
-        await WriteAsync(context, answer.Status, answer.Body);
     }
 
-    async Task<(int Status, ControlResponse Body)> RunJobAsync(HttpContext context, UnitJob job, string? correlationId)
+    async Task RunJobAsync(HttpContext context, UnitJob job, string? correlationId)
     {
+        int status;
+        ControlResponse answer;
         try
         {
             var outcome = await controller.RunAsync(job, context.RequestAborted);
-            return (outcome.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError,
-                new ControlResponse(outcome.Succeeded, outcome.Error, correlationId));
+            status = outcome.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
+            answer = new ControlResponse(outcome.Succeeded, outcome.Error, correlationId);
         }
         catch (UnitNotFoundException missing)
         {
-            return (StatusCodes.Status404NotFound, new ControlResponse(false, missing.Message, correlationId));
+            status = StatusCodes.Status404NotFound;
+            answer = new ControlResponse(false, missing.Message, correlationId);
         }
         catch (SystemdRefusedException refused) when (refused.ErrorName is SystemdBus.AccessDeniedError or SystemdBus.InteractiveAuthorizationRequiredError)
         {
             // Unprivileged mode: polkit said no for this unit.
-            return (StatusCodes.Status403Forbidden, new ControlResponse(false, $"systemd refused: {refused.Message}", correlationId));
+            status = StatusCodes.Status403Forbidden;
+            answer = new ControlResponse(false, $"systemd refused: {refused.Message}", correlationId);
         }
         catch (SystemdRefusedException refused)
         {
             // e.g. a masked unit, or a unit whose file does not parse: systemd's own sentence says why.
-            return (StatusCodes.Status500InternalServerError, new ControlResponse(false, refused.Message, correlationId));
+            status = StatusCodes.Status500InternalServerError;
+            answer = new ControlResponse(false, refused.Message, correlationId);
         }
+        logger.LogInformation("POST /{Job} of {Unit} from {Peer}{Correlation}: {Outcome}", UnitController.Verb(job), controller.Unit,
+            RequestGuard.Unmapped(context.Connection.RemoteIpAddress), correlationId is null ? "" : $", correlationId {correlationId}",
+            answer.Success ? "done" : answer.Error);
+        await WriteAsync(context, status, answer);
     }
 
     static Task WriteAsync(HttpContext context, int status, ControlResponse body) =>

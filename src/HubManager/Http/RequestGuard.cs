@@ -21,8 +21,9 @@ public sealed class RequestGuard(HubManagerOptions options, RequestRefusals refu
     /// <summary>The answer to a body over <see cref="MaxBodyBytes"/>, whether its Content-Length says so or Kestrel counts it.</summary>
     public static readonly ErrorResponse TooLarge = new("Payload too large", $"Request bodies are limited to {MaxBodyBytes / 1024} KiB.");
 
+    const string NeedsToken = "This manager requires 'Authorization: Bearer <token>' (its ApiToken).";
+
     readonly byte[]? tokenHash = options.ApiToken is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiToken));
-    readonly AddressRange[] allowFrom = [.. options.AllowFrom];
     readonly string[] hostNames = HostNames();
 
     /// <summary>Null when the request may proceed; otherwise the status and the sentence to refuse it with.</summary>
@@ -37,19 +38,19 @@ public sealed class RequestGuard(HubManagerOptions options, RequestRefusals refu
             // With the token, the Host is whatever name the operator's network gives this machine; the token
             // already proves the caller is no browser.
             if (!HasToken(authorization))
-                return Refuse(peer, StatusCodes.Status401Unauthorized, "Unauthorized", "This manager requires 'Authorization: Bearer <token>' (its ApiToken).", "wrong token");
+                return Refuse(peer, StatusCodes.Status401Unauthorized, "Unauthorized", NeedsToken, "wrong token");
         }
         else if (!MayCallWithoutToken(peer))
         {
             return tokenHash is not null
-                ? Refuse(peer, StatusCodes.Status401Unauthorized, "Unauthorized", "This manager requires 'Authorization: Bearer <token>' (its ApiToken).", "no token")
+                ? Refuse(peer, StatusCodes.Status401Unauthorized, "Unauthorized", NeedsToken, "no token")
                 : Refuse(peer, StatusCodes.Status403Forbidden, "Forbidden",
-                    $"Requests from {peer} are refused: this manager takes requests only from loopback and from the addresses in its AllowFrom.", "not in AllowFrom");
+                    $"Requests from {peer} are refused: it is not in this manager's AllowFrom.", "not in AllowFrom");
         }
         else if (request.Host.HasValue && !IsOwnName(request.Host.Host, connection.LocalIpAddress))
         {
             return Refuse(peer, StatusCodes.Status421MisdirectedRequest, "Misdirected request",
-                $"This manager answers only to its own names ({string.Join(", ", ["localhost", .. hostNames])}, or the address you connected to), not to Host '{request.Host.Host}'.",
+                $"This manager answers only to its own names (localhost, {string.Join(", ", hostNames)}, or the address you connected to), not to Host '{request.Host.Host}'.",
                 "Host names another machine");
         }
         var origin = headers.Origin.ToString();
@@ -79,7 +80,7 @@ public sealed class RequestGuard(HubManagerOptions options, RequestRefusals refu
     {
         if (peer is null)
             return false;
-        foreach (var range in allowFrom)
+        foreach (var range in options.AllowFrom)
         {
             if (range.Contains(peer))
                 return true;

@@ -84,7 +84,7 @@ public class AgentRoleTests(LanSandbox sandbox)
 
         await Assert.That(refusals.Select(r => r.Status)).IsEquivalentTo([403, 403, 403, 403, 403]);
         await Assert.That(Json(refusals[0].Body).GetProperty("message").GetString())
-            .IsEqualTo($"Requests from {LanSandbox.Stranger} are refused: this manager takes requests only from loopback and from the addresses in its AllowFrom.");
+            .IsEqualTo($"Requests from {LanSandbox.Stranger} are refused: it is not in this manager's AllowFrom.");
         // One line when the burst starts, then the count after 10 s: five refusals, two lines.
         await SandboxJournal.EventuallyAsync(async () => (await sandbox.JournalctlAsync(manager.UnitName, "-o", "cat"))
             .Contains($"Refused 5 requests in the last 10 s; the last from {LanSandbox.Stranger} (403: not in AllowFrom)."), "the burst's count");
