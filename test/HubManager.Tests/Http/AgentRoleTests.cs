@@ -53,6 +53,29 @@ public class AgentRoleTests(LanSandbox sandbox)
         }, "the jobs' journal lines with their correlation ids");
     }
 
+    /// <summary>The packaged unit's network and system-call sandboxing, as test-unit settings.</summary>
+    static string PackagedNetworkSandboxing() =>
+        string.Join('\n', File.ReadAllLines(Path.Combine(Repository.Root, "packaging", "ai-hub-manager.service"))
+            .Where(line => line.StartsWith("RestrictAddressFamilies=") || line.StartsWith("IPAddress") || line.StartsWith("PrivateNetwork=")
+                || line.StartsWith("SocketBind") || line.StartsWith("SystemCall") || line.StartsWith("ProtectHostname=") || line.StartsWith("RestrictNamespaces=")));
+
+    [Test]
+    public async Task The_packaged_units_sandboxing_lets_the_hub_in_on_every_address()
+    {
+        var sandboxing = PackagedNetworkSandboxing();
+        sandbox.RequireRoot();
+        var manager = await sandbox.StartManagerAsync(arguments: $"--Listen=[::]:{{port}} --AllowFrom={LanSandbox.Hub},{LanSandbox.Hub6}", serviceSettings: sandboxing);
+
+        var overIPv4 = await sandbox.CurlAsync(LanSandbox.Hub, At(LanSandbox.Agent, manager, "/status"));
+        var overIPv6 = await sandbox.CurlAsync(LanSandbox.Hub6, At(LanSandbox.Agent6, manager, "/status"));
+        var stranger = await sandbox.CurlAsync(LanSandbox.Stranger, At(LanSandbox.Agent, manager, "/status"));
+
+        await Assert.That(sandboxing).Contains("RestrictAddressFamilies=");
+        await Assert.That(overIPv4.Status).IsEqualTo(200);
+        await Assert.That(overIPv6.Status).IsEqualTo(200);
+        await Assert.That(stranger.Status).IsEqualTo(403);
+    }
+
     [Test]
     public async Task Curl_from_the_allowed_address_needs_no_token_and_a_foreign_Host_is_misdirected()
     {
