@@ -88,7 +88,7 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
             answer = new ControlResponse(false, refused.Message, correlationId);
         }
         logger.LogInformation("POST /{Job} of {Unit} from {Peer}{Correlation}: {Outcome}", UnitController.Verb(job), controller.Unit,
-            RequestGuard.Unmapped(context.Connection.RemoteIpAddress), correlationId is null ? "" : $", correlationId {correlationId}",
+            RequestGuard.Peer(context), correlationId is null ? "" : ", correlationId " + correlationId,
             answer.Success ? "done" : answer.Error);
         await WriteAsync(context, status, answer);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using HubManager.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace HubManager.Http;
 
@@ -30,31 +31,27 @@ public sealed class RequestGuard(HubManagerOptions options, RequestRefusals refu
     public (int Status, ErrorResponse Error)? Check(HttpRequest request)
     {
         var headers = request.Headers;
-        var connection = request.HttpContext.Connection;
-        var peer = Unmapped(connection.RemoteIpAddress);
+        var connection = request.HttpContext.Features.Get<IHttpConnectionFeature>();
+        var peer = Unmapped(connection?.RemoteIpAddress);
         var authorization = headers.Authorization.ToString();
-        if (tokenHash is not null && authorization.Length > 0)
-        {
-            // With the token, the Host is whatever name the operator's network gives this machine; the token
-            // already proves the caller is no browser.
-            if (!HasToken(authorization))
-                return Refuse(peer, StatusCodes.Status401Unauthorized, "Unauthorized", NeedsToken, "wrong token");
-        }
-        else if (!MayCallWithoutToken(peer))
+        var byToken = tokenHash is not null && authorization.Length > 0;
+        if (byToken ? !HasToken(authorization) : !MayCallWithoutToken(peer))
         {
             return tokenHash is not null
-                ? Refuse(peer, StatusCodes.Status401Unauthorized, "Unauthorized", NeedsToken, "no token")
+                ? Refuse(peer, StatusCodes.Status401Unauthorized, "Unauthorized", NeedsToken, byToken ? "wrong token" : "no token")
                 : Refuse(peer, StatusCodes.Status403Forbidden, "Forbidden",
                     $"Requests from {peer} are refused: it is not in this manager's AllowFrom.", "not in AllowFrom");
         }
-        else if (request.Host.HasValue && !IsOwnName(request.Host.Host, connection.LocalIpAddress))
+        // With the token, the Host is whatever name the operator's network gives this machine; the token already
+        // proves the caller is no browser.
+        if (!byToken && request.Host.HasValue && !IsOwnName(request.Host.Host, connection?.LocalIpAddress))
         {
             return Refuse(peer, StatusCodes.Status421MisdirectedRequest, "Misdirected request",
                 $"This manager answers only to its own names (localhost, {string.Join(", ", hostNames)}, or the address you connected to), not to Host '{request.Host.Host}'.",
                 "Host names another machine");
         }
         var origin = headers.Origin.ToString();
-        if (origin.Length > 0 && !(Uri.TryCreate(origin, UriKind.Absolute, out var originUri) && IsOwnName(originUri.Host, connection.LocalIpAddress)))
+        if (origin.Length > 0 && !(Uri.TryCreate(origin, UriKind.Absolute, out var originUri) && IsOwnName(originUri.Host, connection?.LocalIpAddress)))
             return Refuse(peer, StatusCodes.Status403Forbidden, "Forbidden", $"Requests from web pages ({origin}) are refused.", "from a web page");
         if (string.Equals(headers["Sec-Fetch-Site"].ToString(), "cross-site", StringComparison.OrdinalIgnoreCase))
             return Refuse(peer, StatusCodes.Status403Forbidden, "Forbidden", "Cross-site requests are refused.", "cross-site");
@@ -67,8 +64,14 @@ public sealed class RequestGuard(HubManagerOptions options, RequestRefusals refu
         return null;
     }
 
-    /// <summary>The peer as the operator writes it: an IPv4 caller of a dual-stack socket (<c>[::]:3081</c>) arrives as <c>::ffff:a.b.c.d</c>.</summary>
-    public static IPAddress? Unmapped(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
+    /// <summary>
+    /// The caller's address as the operator writes it: an IPv4 caller of a dual-stack socket (<c>[::]:3081</c>) arrives
+    /// as <c>::ffff:a.b.c.d</c>. Read from Kestrel's connection feature rather than <c>HttpContext.Connection</c>, whose
+    /// wrapper the binary would otherwise carry only for this.
+    /// </summary>
+    public static IPAddress? Peer(HttpContext context) => Unmapped(context.Features.Get<IHttpConnectionFeature>()?.RemoteIpAddress);
+
+    static IPAddress? Unmapped(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
 
     (int Status, ErrorResponse Error) Refuse(IPAddress? peer, int status, string label, string sentence, string reason)
     {
