@@ -59,6 +59,7 @@ builder.Services.AddSingleton(services => new UnitController(
 builder.Services.AddSingleton<HubEndpoints>();
 builder.Services.AddSingleton(_ => new JournalPool(JournalHandle.OpenLocal));
 builder.Services.AddSingleton<LogsEndpoint>();
+builder.Services.AddSingleton<RequestRefusals>();
 builder.Services.AddSingleton<RequestGuard>();
 builder.Services.AddSingleton<ApiRouter>();
 builder.Services.AddSingleton(TimeProvider.System);

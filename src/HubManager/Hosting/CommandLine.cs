@@ -81,8 +81,8 @@ public sealed record CommandLine(Command Command, bool Help, bool Version, bool 
 
         Configuration is read from the file, then HUBMANAGER_* environment variables
         (HUBMANAGER_Nas__Url for Nas:Url), then the command line; later wins.
-        Keys: Listen, ApiToken, Unit, InstallDir, StateDir, Nas:Url, Nas:PackagePath, Nas:Auth,
-              Nas:Username, Nas:Password, Nas:PasswordFile, Nas:ReadTimeoutSeconds,
+        Keys: Listen, ApiToken, AllowFrom, Unit, InstallDir, StateDir, Nas:Url, Nas:PackagePath,
+              Nas:Auth, Nas:Username, Nas:Password, Nas:PasswordFile, Nas:ReadTimeoutSeconds,
               Nas:ExchangeTimeoutSeconds, Nas:MinBytesPerSecond, Nas:RateWindowSeconds,
               Update:HealthGraceSeconds,
               Update:HealthUrl, Update:KeepBackups, Update:RequireChecksum, Update:MaxEntries,

@@ -23,15 +23,24 @@ public sealed record HubManagerOptions
     /// </summary>
     public string? ApiToken { get; init; }
 
+    /// <summary>
+    /// Peers that need no token (the hub's backend calling an agent's manager): addresses and networks. A request
+    /// from one of them still needs a Host that names this machine, so DNS rebinding is refused as on loopback.
+    /// </summary>
+    public AddressRange[] AllowFrom { get; init; } = [];
+
+    /// <summary>At most this many <c>AllowFrom</c> entries: each request's peer is compared with every one.</summary>
+    public const int MaxAllowFrom = 64;
+
     // The token must never reach a log line through the record's generated ToString.
-    public override string ToString() => $"HubManagerOptions {{ Listen = {Listen}, Unit = {Unit}, InstallDir = {InstallDir}, StateDir = {StateDir}, Nas = {Nas}, Update = {Update}, ApiToken = {(ApiToken is null ? "none" : "set")} }}";
+    public override string ToString() => $"HubManagerOptions {{ Listen = {Listen}, Unit = {Unit}, InstallDir = {InstallDir}, StateDir = {StateDir}, Nas = {Nas}, Update = {Update}, ApiToken = {(ApiToken is null ? "none" : "set")}, AllowFrom = {AllowFrom.Length} entries }}";
 
     /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> on the first bad one.</summary>
     public static HubManagerOptions Load(IConfiguration config)
     {
         var options = Read(config);
-        if (!IPAddress.IsLoopback(options.Listen.Address) && options.ApiToken is null)
-            throw new ConfigurationException("Listen", $"{options.Listen} is not a loopback address; set ApiToken (or the api-token credential) to listen beyond loopback");
+        if (!IPAddress.IsLoopback(options.Listen.Address) && options.ApiToken is null && options.AllowFrom.Length == 0)
+            throw new ConfigurationException("Listen", $"{options.Listen} is not a loopback address; set AllowFrom or ApiToken (or the api-token credential) to listen beyond loopback");
         return options;
     }
 
@@ -44,6 +53,7 @@ public sealed record HubManagerOptions
         {
             Listen = ParseListen(config["Listen"] ?? "127.0.0.1:3081"),
             ApiToken = ParseToken(config["ApiToken"] ?? SystemdCredentials.Read("api-token")),
+            AllowFrom = ParseAllowFrom(config),
             Unit = ParseUnit(config["Unit"] ?? "ai-hub.service"),
             InstallDir = ParseAbsolutePath(config, "InstallDir", "/opt/backend-ai/hub"),
             StateDir = ParseAbsolutePath(config, "StateDir", "/var/lib/hub-manager"),
@@ -91,6 +101,39 @@ public sealed record HubManagerOptions
         if (value.Length < 16 || value.Any(char.IsWhiteSpace))
             throw new ConfigurationException("ApiToken", "must be at least 16 characters with no white space (try: openssl rand -hex 32)");
         return value;
+    }
+
+    /// <summary>
+    /// A JSON array (keys <c>AllowFrom:0</c>, <c>AllowFrom:1</c>, …) or a comma-separated string, as the environment
+    /// and the command line give it (<c>--AllowFrom=192.168.1.30,fd00::/8</c>). The string, when set, replaces the
+    /// list, so <c>--AllowFrom=</c> empties a list from the file.
+    /// </summary>
+    static AddressRange[] ParseAllowFrom(IConfiguration config)
+    {
+        var keys = new List<string>();
+        var values = new List<string>();
+        if (config["AllowFrom"] is { } text)
+        {
+            foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                keys.Add("AllowFrom");
+                values.Add(entry);
+            }
+        }
+        else
+        {
+            foreach (var child in config.GetSection("AllowFrom").GetChildren())
+            {
+                keys.Add(child.Path);
+                values.Add(child.Value ?? "(not a string)");
+            }
+        }
+        if (values.Count > MaxAllowFrom)
+            throw new ConfigurationException("AllowFrom", $"has {values.Count} entries; at most {MaxAllowFrom} (use networks such as 192.168.1.0/24)");
+        var ranges = new AddressRange[values.Count];
+        for (var i = 0; i < ranges.Length; i++)
+            ranges[i] = AddressRange.Parse(values[i], out var problem) ?? throw new ConfigurationException(keys[i], problem);
+        return ranges;
     }
 
     static string ParseUnit(string value)

@@ -8,31 +8,27 @@ namespace HubManager.Http;
 /// The flood's idle connections themselves end after <see cref="ServerLimits.KeepAliveTimeout"/>. Kestrel's
 /// <c>MaxConcurrentConnections</c> would refuse the same way but log a warning per refused connection, a line
 /// per attacker's packet; here a burst of refusals is one line when it starts and then a count every
-/// <see cref="ReportEvery"/> while it lasts.
+/// <see cref="BurstReport.ReportEvery"/> while it lasts.
 /// </summary>
 public sealed class ConnectionLimit : IDisposable
 {
     /// <summary>The limit when descriptors allow: well above what the hub, operators and 16 log followers use.</summary>
     public const int MostConnections = 2048;
 
-    public static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
-
     readonly ILogger<ConnectionLimit> logger;
-    readonly TimeProvider time;
-    readonly Lock gate = new();
+    readonly BurstReport refusals;
     int open;
-    long refusedSinceReport;
-    ITimer? reporting; // set while a burst of refusals lasts
 
     public ConnectionLimit(long openFileLimit, ILogger<ConnectionLimit> logger, TimeProvider time)
     {
         this.logger = logger;
-        this.time = time;
         // At most half the descriptors: the rest are for journal files, D-Bus, the NAS and the package being unpacked.
         Max = (int)Math.Clamp(openFileLimit / 2, 1, MostConnections);
         if (Max < MostConnections)
             logger.LogWarning("The open-file limit is {OpenFiles}: at most {Max} connections at once instead of {Most} (LimitNOFILE= in the unit raises it).",
                 openFileLimit, Max, MostConnections);
+        refusals = new BurstReport(time, refused => logger.LogWarning("Refused {Refused} connections in the last {Seconds} s: {Max} were open, the limit.",
+            refused, BurstReport.ReportEvery.TotalSeconds, Max));
     }
 
     public int Max { get; }
@@ -58,41 +54,10 @@ public sealed class ConnectionLimit : IDisposable
 
     void Refused()
     {
-        lock (gate)
-        {
-            refusedSinceReport++;
-            if (reporting is not null)
-                return;
-            reporting = time.CreateTimer(_ => Report(), null, ReportEvery, ReportEvery);
-        }
-        logger.LogWarning("{Max} connections are open, the limit: new ones are closed at once until some end (idle ones end after {KeepAlive} s).",
-            Max, ServerLimits.KeepAliveTimeout.TotalSeconds);
+        if (refusals.Count())
+            logger.LogWarning("{Max} connections are open, the limit: new ones are closed at once until some end (idle ones end after {KeepAlive} s).",
+                Max, ServerLimits.KeepAliveTimeout.TotalSeconds);
     }
 
-    public void Dispose()
-    {
-        lock (gate)
-        {
-            reporting?.Dispose();
-            reporting = null;
-        }
-    }
-
-    /// <summary>Every <see cref="ReportEvery"/> during a burst: how many were refused; the first quiet period ends the burst.</summary>
-    void Report()
-    {
-        long refused;
-        lock (gate)
-        {
-            refused = refusedSinceReport;
-            refusedSinceReport = 0;
-            if (refused == 0 || reporting is null) // quiet, or disposed: the burst is over
-            {
-                reporting?.Dispose();
-                reporting = null;
-                return;
-            }
-        }
-        logger.LogWarning("Refused {Refused} connections in the last {Seconds} s: {Max} were open, the limit.", refused, ReportEvery.TotalSeconds, Max);
-    }
+    public void Dispose() => refusals.Dispose();
 }

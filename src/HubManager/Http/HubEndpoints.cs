@@ -6,9 +6,12 @@ namespace HubManager.Http;
 
 /// <summary>
 /// The hub-facing endpoints: <c>/status</c>, <c>/start</c>, <c>/stop</c>, <c>/restart</c>, <c>/version</c>, <c>/health</c>.
-/// Start, stop and restart answer 409 while an update, rollback or recovery holds the hub (<see cref="HubOwnership"/>).
+/// Start, stop and restart answer 409 while an update, rollback or recovery holds the hub (<see cref="HubOwnership"/>),
+/// take an optional <c>{"correlationId"}</c> (<see cref="ControlRequest"/>) that every answer echoes, and leave one
+/// journal line per job: who asked, the id, and how it ended.
 /// </summary>
-public sealed class HubEndpoints(UnitStatusCache status, UnitController controller, HubOwnership ownership, HubManagerOptions options)
+public sealed class HubEndpoints(UnitStatusCache status, UnitController controller, HubOwnership ownership, HubManagerOptions options,
+    ILogger<HubEndpoints> logger)
 {
     public void MapTo(ApiRouter router) => router
         .Map("GET", "/status", StatusAsync)
@@ -35,16 +38,21 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
 
     async Task ControlAsync(HttpContext context, UnitJob job)
     {
+        var correlationId = ControlRequest.ParseCorrelationId(await RequestBody.ReadAsync(context), out var problem);
+        if (problem is not null)
+        {
+            await WriteAsync(context, StatusCodes.Status400BadRequest, new ControlResponse(false, problem));
+            return;
+        }
         if (ownership.TryBeginOperatorJob() is { } holder)
         {
-            await ApiRouter.WriteAsync(context, StatusCodes.Status409Conflict, new ControlResponse(false,
-                $"{holder} is installing and checking the hub; start, stop and restart are refused until it has ended (see GET /update)"),
-                ApiJson.Api.ControlResponse);
+            await WriteAsync(context, StatusCodes.Status409Conflict, new ControlResponse(false,
+                $"{holder} is installing and checking the hub; start, stop and restart are refused until it has ended (see GET /update)", correlationId));
             return;
         }
         try
         {
-            await RunJobAsync(context, job);
+            await RunJobAsync(context, job, correlationId);
         }
         finally
         {
@@ -52,34 +60,41 @@ public sealed class HubEndpoints(UnitStatusCache status, UnitController controll
         }
     }
 
-    async Task RunJobAsync(HttpContext context, UnitJob job)
+    async Task RunJobAsync(HttpContext context, UnitJob job, string? correlationId)
     {
-        JobOutcome outcome;
+        int status;
+        ControlResponse answer;
         try
         {
-            outcome = await controller.RunAsync(job, context.RequestAborted);
+            var outcome = await controller.RunAsync(job, context.RequestAborted);
+            status = outcome.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
+            answer = new ControlResponse(outcome.Succeeded, outcome.Error, correlationId);
         }
         catch (UnitNotFoundException missing)
         {
-            await ApiRouter.WriteAsync(context, StatusCodes.Status404NotFound, new ControlResponse(false, missing.Message), ApiJson.Api.ControlResponse);
-            return;
+            status = StatusCodes.Status404NotFound;
+            answer = new ControlResponse(false, missing.Message, correlationId);
         }
         catch (SystemdRefusedException refused) when (refused.ErrorName is SystemdBus.AccessDeniedError or SystemdBus.InteractiveAuthorizationRequiredError)
         {
             // Unprivileged mode: polkit said no for this unit.
-            await ApiRouter.WriteAsync(context, StatusCodes.Status403Forbidden,
-                new ControlResponse(false, $"systemd refused: {refused.Message}"), ApiJson.Api.ControlResponse);
-            return;
+            status = StatusCodes.Status403Forbidden;
+            answer = new ControlResponse(false, $"systemd refused: {refused.Message}", correlationId);
         }
         catch (SystemdRefusedException refused)
         {
             // e.g. a masked unit, or a unit whose file does not parse: systemd's own sentence says why.
-            await ApiRouter.WriteAsync(context, StatusCodes.Status500InternalServerError, new ControlResponse(false, refused.Message), ApiJson.Api.ControlResponse);
-            return;
+            status = StatusCodes.Status500InternalServerError;
+            answer = new ControlResponse(false, refused.Message, correlationId);
         }
-        await ApiRouter.WriteAsync(context, outcome.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError,
-            new ControlResponse(outcome.Succeeded, outcome.Error), ApiJson.Api.ControlResponse);
+        logger.LogInformation("POST /{Job} of {Unit} from {Peer}{Correlation}: {Outcome}", UnitController.Verb(job), controller.Unit,
+            RequestGuard.Peer(context), correlationId is null ? "" : ", correlationId " + correlationId,
+            answer.Success ? "done" : answer.Error);
+        await WriteAsync(context, status, answer);
     }
+
+    static Task WriteAsync(HttpContext context, int status, ControlResponse body) =>
+        ApiRouter.WriteAsync(context, status, body, ApiJson.Api.ControlResponse);
 
     async Task VersionAsync(HttpContext context)
     {

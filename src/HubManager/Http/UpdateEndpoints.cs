@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using HubManager.Updates;
 
@@ -25,7 +24,7 @@ public sealed class UpdateEndpoints(Updater updater)
             await Refuse(context, StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/json");
             return;
         }
-        var body = await ReadBodyAsync(context);
+        var body = await RequestBody.ReadAsync(context);
         string? version;
         bool force, allowDowngrade;
         try
@@ -81,23 +80,6 @@ public sealed class UpdateEndpoints(Updater updater)
             RollbackOutcome.NoBackup => (StatusCodes.Status404NotFound, new UpdateResponse(false, Error: sentence)),
             _ => (StatusCodes.Status500InternalServerError, new UpdateResponse(false, Error: sentence)),
         });
-    }
-
-    /// <summary>
-    /// Reads the whole body. A Content-Length over 64 KiB never gets here (RequestGuard); a longer chunked body, or
-    /// one too slow, makes Kestrel throw (ServerLimits), which the router answers with 413 or 408.
-    /// </summary>
-    static async Task<byte[]> ReadBodyAsync(HttpContext context)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        while (true)
-        {
-            var memory = buffer.GetMemory(4096);
-            var read = await context.Request.Body.ReadAsync(memory, context.RequestAborted);
-            if (read == 0)
-                return buffer.WrittenSpan.ToArray();
-            buffer.Advance(read);
-        }
     }
 
     /// <summary>

@@ -20,12 +20,7 @@ public sealed class UnitController(SystemdManager systemd, UnitStatusCache statu
     /// <summary>Queues the job in <c>replace</c> mode and waits for it to finish.</summary>
     public async Task<JobOutcome> RunAsync(UnitJob job, CancellationToken cancellationToken)
     {
-        var verb = job switch
-        {
-            UnitJob.Start => "start",
-            UnitJob.Stop => "stop",
-            _ => "restart",
-        };
+        var verb = Verb(job);
         await jobGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -62,6 +57,14 @@ public sealed class UnitController(SystemdManager systemd, UnitStatusCache statu
             jobGate.Release();
         }
     }
+
+    /// <summary>The job as systemctl's verb: <c>start</c>, <c>stop</c>, <c>restart</c>.</summary>
+    public static string Verb(UnitJob job) => job switch
+    {
+        UnitJob.Start => "start",
+        UnitJob.Stop => "stop",
+        _ => "restart",
+    };
 
     /// <summary>
     /// Clears a failed state and systemd's start-rate counter (<c>reset-failed</c>) before a start: after a

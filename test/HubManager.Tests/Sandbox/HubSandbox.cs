@@ -10,7 +10,7 @@ namespace HubManager.Tests.Sandbox;
 /// Managers under test are the shipped AOT binary, run inside as <c>Type=notify</c> units.
 /// One per test class: <c>[ClassDataSource&lt;HubSandbox&gt;(Shared = SharedType.PerClass)]</c>.
 /// </summary>
-public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
+public class HubSandbox : IAsyncInitializer, IAsyncDisposable
 {
     public const string HubUnit = "ai-hub.service";
     const string UnitDir = "/run/systemd/system";
@@ -35,7 +35,7 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
     /// <summary>Boots the sandbox in its own network namespace (only <c>lo</c>, up) instead of the host's.</summary>
     public bool OwnNetwork { get; init; }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         if (!Repository.IsRoot)
             return;
@@ -113,7 +113,7 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
     /// <summary>
     /// Installs and starts a manager (the shipped binary) as a <c>Type=notify</c> unit on a free port.
     /// <c>systemctl start</c> returns only once the manager has sent READY=1. <c>{port}</c> in
-    /// <paramref name="serviceSettings"/> is replaced by the manager's port.
+    /// <paramref name="arguments"/> and <paramref name="serviceSettings"/> is replaced by the manager's port.
     /// </summary>
     public async Task<ManagerUnderTest> StartManagerAsync(string unit = HubUnit, string arguments = "", string serviceSettings = "")
     {
@@ -125,7 +125,7 @@ public sealed class HubSandbox : IAsyncInitializer, IAsyncDisposable
 
             [Service]
             Type=notify
-            ExecStart={Repository.ManagerBinary} --Listen=127.0.0.1:{port} --Unit={unit} --InstallDir={InstallDir} --StateDir={Exchange}/state-{name} {arguments}
+            ExecStart={Repository.ManagerBinary} --Listen=127.0.0.1:{port} --Unit={unit} --InstallDir={InstallDir} --StateDir={Exchange}/state-{name} {arguments.Replace("{port}", port.ToString())}
             {serviceSettings.Replace("{port}", port.ToString())}
             """);
         await SystemctlAsync("start", name);
