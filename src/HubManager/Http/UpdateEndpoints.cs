@@ -46,7 +46,7 @@ public sealed class UpdateEndpoints(Updater updater)
             await Refuse(context, StatusCodes.Status400BadRequest, ReleaseVersion.Problem(version));
             return;
         }
-        var (outcome, sentence) = updater.StartUpdate(version!, force, allowDowngrade);
+        var (outcome, sentence) = await updater.StartUpdateAsync(version!, force, allowDowngrade);
         await WriteAsync(context, outcome switch
         {
             StartOutcome.Started or StartOutcome.AlreadyThere => (StatusCodes.Status200OK, new UpdateResponse(true, Message: sentence)),

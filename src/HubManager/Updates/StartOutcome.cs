@@ -1,6 +1,6 @@
 namespace HubManager.Updates;
 
-/// <summary>What <c>POST /update</c> found and did (<see cref="Updater.StartUpdate"/>).</summary>
+/// <summary>What <c>POST /update</c> found and did (<see cref="Updater.StartUpdateAsync"/>).</summary>
 public enum StartOutcome
 {
     /// <summary>The update runs in the background; <c>GET /update</c> follows it.</summary>

@@ -64,10 +64,11 @@ public sealed class Updater
     /// configured, and a sentence. <paramref name="force"/> reinstalls the installed version and lifts a quarantine;
     /// <paramref name="allowDowngrade"/> allows an older version: two separate decisions, so neither implies the other.
     /// </summary>
-    public (StartOutcome Outcome, string Sentence) StartUpdate(string version, bool force, bool allowDowngrade)
+    public async Task<(StartOutcome Outcome, string Sentence)> StartUpdateAsync(string version, bool force, bool allowDowngrade)
     {
         if (!staging.Configured)
             return (StartOutcome.NotConfigured, "updates are not configured: set Nas:Url");
+        await LetEndingRunEndAsync().ConfigureAwait(false);
         // Read before the lock, so that no file read ever holds it: at worst a transaction ending in between makes
         // this an update to the version it just installed (or misses a quarantine that one has just added).
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
@@ -124,6 +125,7 @@ public sealed class Updater
     public async Task<(RollbackOutcome Outcome, string Sentence)> RollbackAsync()
     {
         Task<(RollbackOutcome, string)> work;
+        await LetEndingRunEndAsync().ConfigureAwait(false);
         var installed = InstalledRelease.TryRead(options.InstallDir)?.Version;
         var newest = store.Backups().FirstOrDefault();
         lock (gate)
@@ -136,7 +138,7 @@ public sealed class Updater
             busy = $"rollback to {backup.Version}";
             progress.Begin(installed ?? "unknown", backup.Version, UpdatePhase.Rollback);
             // Not the request's token: a caller hanging up must not leave a rollback half-way.
-            work = Task.Run(() => RunRollbackAsync(backup, installed, lifetime.ApplicationStopping));
+            running = work = Task.Run(() => RunRollbackAsync(backup, installed, lifetime.ApplicationStopping));
         }
         return await work.ConfigureAwait(false);
     }
@@ -267,6 +269,21 @@ public sealed class Updater
         {
             Release();
         }
+    }
+
+    /// <summary>
+    /// A run shows its outcome (<see cref="UpdateProgress.Finish"/>, saved first so that no outcome is shown that a restart
+    /// would not show) an instant before it lets go of the busy gate (<see cref="Release"/>). A caller that saw the outcome
+    /// (<c>GET /update</c>, the events stream, the CLI) and asks again at once waits for that instant instead of being told
+    /// that the run is still in progress.
+    /// </summary>
+    async Task LetEndingRunEndAsync()
+    {
+        Task? ending;
+        lock (gate)
+            ending = busy is not null && progress.Current.State != UpdateState.Running ? running : null;
+        if (ending is not null)
+            await ending.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>
