@@ -1,5 +1,6 @@
 using System.Text;
 using HubManager.Hosting;
+using HubManager.Platform;
 
 namespace HubManager.Cli;
 
@@ -56,8 +57,7 @@ public static class ClientProgram
         }
     }
 
-    static StreamWriter Writer(int descriptor) =>
-        new(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0)) { AutoFlush = true };
+    static StreamWriter Writer(int descriptor) => new(new DescriptorStream(descriptor)) { AutoFlush = true };
 
     /// <summary>The manager's configuration, with the token from <see cref="TokenPath"/> if the configuration has none and the file is readable.</summary>
     static HubManagerOptions LoadOptions(ClientCommandLine command)

@@ -4,7 +4,7 @@ namespace HubManager.Platform;
 
 /// <summary>
 /// Every libc call of the manager, declared once. Callers go through <see cref="Posix"/>, <see cref="NoFollowFile"/>,
-/// <see cref="FileStamp"/>, <see cref="OpenFileLimit"/>, <see cref="NativeHeap"/> and <see cref="ProcessUsage"/>, which say what failed.
+/// <see cref="FileStamp"/>, <see cref="OpenFileLimit"/>, <see cref="NativeHeap"/>, <see cref="ProcessUsage"/> and <see cref="DescriptorStream"/>, which say what failed.
 /// </summary>
 internal static partial class Libc
 {
@@ -65,6 +65,9 @@ internal static partial class Libc
 
     [LibraryImport(SoName)]
     internal static unsafe partial nint read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(SoName, SetLastError = true)]
+    internal static unsafe partial nint write(int fd, byte* buffer, nuint count);
 
     [LibraryImport(SoName, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint opendir(string path);

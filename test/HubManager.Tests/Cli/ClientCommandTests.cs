@@ -209,6 +209,25 @@ public class ClientCommandTests(HubSandbox sandbox)
     }
 
     [Test]
+    public async Task Output_into_a_file_the_shell_also_writes_lands_between_the_shells_lines()
+    {
+        await using var bench = await UpdateBench.CreateAsync(sandbox);
+        var manager = await bench.StartManagerAsync();
+        var log = Path.Combine(sandbox.Exchange, $"cli-{Guid.NewGuid():N}.log");
+
+        // One open file shared by the shell and the command, as in `{ ...; } >log` or a unit's StandardOutput=file:.
+        var run = await Shell.RunAsync("bash", ["-c", "{ echo before; \"$0\" version --Listen=127.0.0.1:$1; \"$0\" version --bogus --Listen=127.0.0.1:$1 2>&1; echo after; } >\"$2\"",
+            Repository.ManagerBinary, manager.Port.ToString(), log]);
+
+        run.EnsureSuccess("bash");
+        var lines = (await File.ReadAllTextAsync(log)).Split('\n');
+        await Assert.That(lines).IsEquivalentTo(new[]
+        {
+            "before", "@proxmox-ai-control/hub 2.0.10", "hub-manager: '--bogus' is not an option of version", "Try 'hub-manager --help'.", "after", "",
+        }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+    }
+
+    [Test]
     public async Task Logs_follow_prints_new_journal_lines_as_they_come_until_interrupted()
     {
         await using var bench = await UpdateBench.CreateAsync(sandbox);
