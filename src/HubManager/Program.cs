@@ -39,69 +39,81 @@ catch (Exception invalid) when (invalid is ConfigurationException or InvalidData
 
 // Before anything opens descriptors: every connection and every followed journal file takes one.
 var openFiles = OpenFileLimit.Raise();
-var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
-builder.Configuration.AddConfiguration(configuration);
-builder.Services.AddSystemd();
-// Per-request lines would drown the hub's own story in the journal; keep ASP.NET Core to warnings.
-builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
-builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-builder.Logging.AddProvider(StandardOutputLoggerProvider.Create());
-builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-    ServerLimits.Apply(kestrel, options.Listen, kestrel.ApplicationServices.GetRequiredService<ConnectionLimit>()));
-
-builder.Services.AddSingleton(options);
-builder.Services.AddSingleton(services => new ConnectionLimit(openFiles, services.GetRequiredService<ILogger<ConnectionLimit>>(), TimeProvider.System));
-builder.Services.AddSingleton(services => new SystemdManager(new SystemdConnection(options.Unit, services.GetRequiredService<ILogger<SystemdConnection>>())));
-builder.Services.AddSingleton<UnitStatusCache>();
-builder.Services.AddSingleton(services => new UnitController(
-    services.GetRequiredService<SystemdManager>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
-builder.Services.AddSingleton<HubEndpoints>();
-builder.Services.AddSingleton(_ => new JournalPool(JournalHandle.OpenLocal));
-builder.Services.AddSingleton<LogsEndpoint>();
-builder.Services.AddSingleton<RequestRefusals>();
-builder.Services.AddSingleton<RequestGuard>();
-builder.Services.AddSingleton<ApiRouter>();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(options.Update);
-builder.Services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
-builder.Services.AddSingleton(store);
-builder.Services.AddSingleton<UpdateProgress>();
-builder.Services.AddSingleton<HubOwnership>();
-builder.Services.AddSingleton<IHubUnit, HealthGate>();
-builder.Services.AddSingleton<UpdateTransaction>();
-builder.Services.AddSingleton(services => new ReleaseTrust(options.Update.AllowedSigners, services.GetRequiredService<ILogger<ReleaseTrust>>()));
-// Built here rather than registered: the staging step belongs to the updater alone (and a registration costs idle memory).
-builder.Services.AddSingleton(services => new Updater(options,
-    new ReleaseStaging(options, services.GetRequiredService<NasClient>(), services.GetRequiredService<UpdateStore>(),
-        services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ReleaseTrust>(), TimeProvider.System,
-        services.GetRequiredService<ILogger<ReleaseStaging>>()),
-    services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
-    services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
-builder.Services.AddSingleton<UpdateEndpoints>();
-builder.Services.AddSingleton<MetricsEndpoint>();
-builder.Services.AddHostedService<UpdateRecovery>();
-builder.Services.AddHostedService<SystemdWatchdog>();
-
-var app = builder.Build();
-var router = app.Services.GetRequiredService<ApiRouter>();
-app.Services.GetRequiredService<HubEndpoints>().MapTo(router);
-app.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
-app.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
-new UpdateEventsEndpoint(app.Services.GetRequiredService<UpdateProgress>(), app.Services.GetRequiredService<Updater>(), app.Lifetime).MapTo(router);
-app.Services.GetRequiredService<MetricsEndpoint>().MapTo(router);
+// The generic host with Kestrel, not WebApplication: WebApplication wires routing, authentication, authorization and a
+// developer exception page into every pipeline it builds (reachable code, so compiled in, -480 KB of binary), and the
+// manager has its own exact-path table (ApiRouter) and none of the rest.
+var host = new HostBuilder()
+    .ConfigureAppConfiguration(app => app.AddConfiguration(configuration))
+    .ConfigureLogging(logging =>
+    {
+        // Per-request lines would drown the hub's own story in the journal; keep ASP.NET Core to warnings.
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        logging.AddConfiguration(configuration.GetSection("Logging"));
+        logging.AddProvider(StandardOutputLoggerProvider.Create());
+    })
+    .ConfigureServices(services =>
+    {
+        services.AddSystemd();
+        services.AddSingleton(options);
+        services.AddSingleton(services => new ConnectionLimit(openFiles, services.GetRequiredService<ILogger<ConnectionLimit>>(), TimeProvider.System));
+        services.AddSingleton(services => new SystemdManager(new SystemdConnection(options.Unit, services.GetRequiredService<ILogger<SystemdConnection>>())));
+        services.AddSingleton<UnitStatusCache>();
+        services.AddSingleton(services => new UnitController(
+            services.GetRequiredService<SystemdManager>(), services.GetRequiredService<UnitStatusCache>(), options.Unit));
+        services.AddSingleton<HubEndpoints>();
+        services.AddSingleton(_ => new JournalPool(JournalHandle.OpenLocal));
+        services.AddSingleton<LogsEndpoint>();
+        services.AddSingleton<RequestRefusals>();
+        services.AddSingleton<RequestGuard>();
+        services.AddSingleton<ApiRouter>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options.Update);
+        services.AddSingleton(services => new NasClient(options.Nas, services.GetRequiredService<ILogger<NasClient>>()));
+        services.AddSingleton(store);
+        services.AddSingleton<UpdateProgress>();
+        services.AddSingleton<HubOwnership>();
+        services.AddSingleton<IHubUnit, HealthGate>();
+        services.AddSingleton<UpdateTransaction>();
+        services.AddSingleton(services => new ReleaseTrust(options.Update.AllowedSigners, services.GetRequiredService<ILogger<ReleaseTrust>>()));
+        // Built here rather than registered: the staging step belongs to the updater alone (and a registration costs idle memory).
+        services.AddSingleton(services => new Updater(options,
+            new ReleaseStaging(options, services.GetRequiredService<NasClient>(), services.GetRequiredService<UpdateStore>(),
+                services.GetRequiredService<UpdateProgress>(), services.GetRequiredService<ReleaseTrust>(), TimeProvider.System,
+                services.GetRequiredService<ILogger<ReleaseStaging>>()),
+            services.GetRequiredService<UpdateStore>(), services.GetRequiredService<UpdateTransaction>(), services.GetRequiredService<UpdateProgress>(),
+            services.GetRequiredService<IHostApplicationLifetime>(), services.GetRequiredService<ILogger<Updater>>()));
+        services.AddSingleton<UpdateEndpoints>();
+        services.AddSingleton<MetricsEndpoint>();
+        services.AddHostedService<UpdateRecovery>();
+        services.AddHostedService<SystemdWatchdog>();
+    })
+    // Registered after the services above, so UpdateRecovery has run before Kestrel takes the first request. No
+    // ASPNETCORE_* environment variables: the manager's configuration is its own (ConfigurationSources).
+    .ConfigureWebHost(web => web
+            .UseKestrelCore()
+            .ConfigureKestrel(kestrel => ServerLimits.Apply(kestrel, options.Listen, kestrel.ApplicationServices.GetRequiredService<ConnectionLimit>()))
+            .Configure(app => app.Run(app.ApplicationServices.GetRequiredService<ApiRouter>().DispatchAsync)),
+        web => web.SuppressEnvironmentConfiguration = true)
+    .Build();
+var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+var router = host.Services.GetRequiredService<ApiRouter>();
+host.Services.GetRequiredService<HubEndpoints>().MapTo(router);
+host.Services.GetRequiredService<LogsEndpoint>().MapTo(router);
+host.Services.GetRequiredService<UpdateEndpoints>().MapTo(router);
+new UpdateEventsEndpoint(host.Services.GetRequiredService<UpdateProgress>(), host.Services.GetRequiredService<Updater>(), lifetime).MapTo(router);
+host.Services.GetRequiredService<MetricsEndpoint>().MapTo(router);
 if (options.Nas.Url is not null)
-    app.Services.GetRequiredService<ReleaseTrust>().ReportAtStartUp();
-app.Run(router.DispatchAsync);
+    host.Services.GetRequiredService<ReleaseTrust>().ReportAtStartUp();
 // Start-up (configuration, dependency injection, Kestrel) leaves ~2 MiB of garbage in the GC's regions, which a
 // daemon that then idles would keep committed for good. One aggressive collection once it is ready returns them
 // to the system (-2.1 MiB idle RSS in make bench); it runs on the thread pool, after READY=1 has gone out.
-app.Lifetime.ApplicationStarted.Register(static () => ThreadPool.QueueUserWorkItem(static _ =>
+lifetime.ApplicationStarted.Register(static () => ThreadPool.QueueUserWorkItem(static _ =>
     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true)));
 
 try
 {
-    await app.RunAsync();
+    await host.RunAsync();
     return 0;
 }
 catch (IOException bindFailure)
