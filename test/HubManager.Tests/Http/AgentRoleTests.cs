@@ -80,6 +80,8 @@ public class AgentRoleTests(LanSandbox sandbox)
     public async Task Curl_from_the_allowed_address_needs_no_token_and_a_foreign_Host_is_misdirected()
     {
         var manager = await AgentAsync($"--Listen=0.0.0.0:{{port}} --AllowFrom={LanSandbox.Hub}");
+        // Whatever the class's previous test left: this one reads a running hub.
+        await sandbox.SystemctlAsync("start", HubSandbox.HubUnit);
 
         var status = await sandbox.CurlAsync(LanSandbox.Hub, At(LanSandbox.Agent, manager, "/status"));
         var byLoopbackName = await sandbox.CurlAsync(LanSandbox.Hub, "-H", $"Host: localhost:{manager.Port}", At(LanSandbox.Agent, manager, "/version"));
