@@ -24,7 +24,7 @@ namespace HubManager.Updates;
 /// <c>stepDone</c> hears the name of each durable step as it completes (the manager passes none): the transaction's
 /// spec, UpdateTransactionTests, aborts there as a crash would and checks that recovery converges.
 /// </summary>
-public sealed class UpdateTransaction(
+public sealed partial class UpdateTransaction(
     HubManagerOptions options, UpdateStore store, IHubUnit hub, UpdateProgress progress, HubOwnership ownership,
     ILogger<UpdateTransaction> logger, TimeProvider time, Action<string>? stepDone = null)
 {
@@ -70,42 +70,6 @@ public sealed class UpdateTransaction(
             // (Cancelled means the manager is stopping: the journal says where it was, and recovery finishes it.)
             await ConvergeAsync(intent, failure, cancellationToken).ConfigureAwait(false);
             return false;
-        }
-    }
-
-    /// <summary>Brings an interrupted transaction to a consistent end (see the phases above) and reports it.</summary>
-    public async Task RecoverAsync(UpdateIntent intent, CancellationToken cancellationToken)
-    {
-        if (!Enum.IsDefined(intent.Phase))
-            throw new InvalidDataException($"{store.IntentFile} has an unknown phase '{intent.Phase}'");
-        using var held = await ownership.TakeAsync($"the recovery of the {intent.Kind.Word()} to {intent.Version}", cancellationToken).ConfigureAwait(false);
-        try
-        {
-            store.EnsureReleasesDir();
-            switch (intent.Phase)
-            {
-                case IntentPhase.Install:
-                    var restart = await UndoInstallAsync(intent, cancellationToken).ConfigureAwait(false);
-                    var message = $"the install of {intent.Version} was found unfinished at start-up; it was undone and {intent.PreviousVersion ?? "the previous release"} kept{restart}";
-                    logger.LogWarning("Recovered: {Message}", message);
-                    progress.Finish(UpdateState.Failed, message);
-                    break;
-                case IntentPhase.Restart:
-                    // Fully swapped before the manager stopped: make sure, then judge the new release as if uninterrupted.
-                    Swap(intent.OtherTree).PlaceAll(intent.Entries, newLive: true);
-                    await CheckAsync(intent, cancellationToken).ConfigureAwait(false);
-                    break;
-                case IntentPhase.Rollback:
-                    await RollBackAsync(intent, cancellationToken).ConfigureAwait(false);
-                    break;
-                default:
-                    Commit(intent);
-                    break;
-            }
-        }
-        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            await ConvergeAsync(intent, failure, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -12,7 +12,7 @@ namespace HubManager.Updates;
 /// The installed version is read before the lock is taken (its reading is bounded, but no file read stalls the
 /// lock), and while a transaction's journal is left for recovery, new updates and rollbacks are refused.
 /// </summary>
-public sealed class Updater
+public sealed partial class Updater
 {
     readonly HubManagerOptions options;
     readonly ReleaseStaging staging;
@@ -141,56 +141,6 @@ public sealed class Updater
             running = work = Task.Run(() => RunRollbackAsync(backup, installed, lifetime.ApplicationStopping));
         }
         return await work.ConfigureAwait(false);
-    }
-
-    /// <summary>Finishes or undoes whatever a previous manager process left (called once at start-up).</summary>
-    public async Task RecoverAsync(CancellationToken cancellationToken)
-    {
-        // Nothing was left: an update may already have started by now, and it is not ours to judge.
-        if (!recoveryClaimed)
-            return;
-        try
-        {
-            if (store.ReadIntent() is { } intent)
-            {
-                logger.LogWarning("Found an unfinished {Kind} to {Version} (phase {Phase}); recovering", intent.Kind.Word(), intent.Version, intent.Phase.Word());
-                await transaction.RecoverAsync(intent, cancellationToken).ConfigureAwait(false);
-            }
-            else if (progress.Current.State == UpdateState.Running)
-            {
-                // Killed before the intent journal: the live install was never touched.
-                UpdateStore.DeleteTree(store.Transaction);
-                var message = $"the manager stopped during the {progress.Current.Phase.Word()} phase; nothing was installed";
-                logger.LogWarning("Update to {Version}: {Message}", progress.Current.Version, message);
-                progress.Finish(UpdateState.Failed, message);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception failure)
-        {
-            logger.LogError("Recovering the interrupted update failed: {Reason}", failure.Message);
-            progress.Finish(UpdateState.Failed, $"recovery after a manager restart failed: {failure.Message}");
-        }
-        finally
-        {
-            Release();
-        }
-    }
-
-    string? RecoveryNeeded()
-    {
-        try
-        {
-            if (store.ReadIntent() is { } intent)
-                return $"recovery of the {intent.Kind.Word()} to {intent.Version}";
-        }
-        catch (InvalidDataException)
-        {
-            return "recovery of an unreadable update journal";
-        }
-        return progress.Current.State == UpdateState.Running ? $"recovery of the update to {progress.Current.Version}" : null;
     }
 
     async Task RunUpdateAsync(string version, string? installed, CancellableUpdate update, CancellationToken cancellationToken)
