@@ -50,7 +50,9 @@ public sealed class UpdateEventsEndpoint(UpdateProgress progress, Updater update
         var watch = progress.Watch();
         var (seen, run, stepsSent) = (watch.Change, watch.Run, watch.Steps.Count);
         var last = watch.Current;
-        if (!await SendAsync(context, last, stop) || Ended(last))
+        UpdateStatus? shown = null;
+        UpdateStatus Show(UpdateStatus status) => shown = shown is null ? updater.AsShown(status) : updater.AsShown(status, shown);
+        if (!await SendAsync(context, Show(last), stop) || Ended(last))
             return;
         var lastSentAt = Environment.TickCount64;
         var progressWaiting = false;
@@ -77,7 +79,7 @@ public sealed class UpdateEventsEndpoint(UpdateProgress progress, Updater update
             for (; stepsSent < watch.Steps.Count; stepsSent++)
             {
                 last = watch.Steps[stepsSent];
-                if (!await SendAsync(context, last, stop) || Ended(last))
+                if (!await SendAsync(context, Show(last), stop) || Ended(last))
                     return;
                 lastSentAt = Environment.TickCount64;
             }
@@ -86,7 +88,7 @@ public sealed class UpdateEventsEndpoint(UpdateProgress progress, Updater update
             if (progressWaiting && Environment.TickCount64 - lastSentAt >= (long)ProgressInterval.TotalMilliseconds)
             {
                 last = watch.Current;
-                if (!await SendAsync(context, last, stop))
+                if (!await SendAsync(context, Show(last), stop))
                     return;
                 lastSentAt = Environment.TickCount64;
                 progressWaiting = false;
@@ -97,12 +99,12 @@ public sealed class UpdateEventsEndpoint(UpdateProgress progress, Updater update
     static bool Ended(UpdateStatus status) => status.State != UpdateState.Running;
 
     /// <summary>Writes one event, <c>data: {GET /update's JSON}</c>, and hands it to the client; false once the client is gone.</summary>
-    async Task<bool> SendAsync(HttpContext context, UpdateStatus status, CancellationToken stop)
+    static async Task<bool> SendAsync(HttpContext context, UpdateStatus shown, CancellationToken stop)
     {
         var body = context.Response.BodyWriter;
         body.Write("data: "u8);
         // Compact JSON has no line breaks (those in strings are escaped), so the event is one data line.
-        body.Write(JsonSerializer.SerializeToUtf8Bytes(updater.AsShown(status), UpdateJson.Api.UpdateStatus));
+        body.Write(JsonSerializer.SerializeToUtf8Bytes(shown, UpdateJson.Api.UpdateStatus));
         body.Write("\n\n"u8);
         return await FlushAsync(context, stop);
     }

@@ -60,6 +60,15 @@ public sealed partial class Updater
     };
 
     /// <summary>
+    /// <see cref="AsShown(UpdateStatus)"/> for one more status of a run that <paramref name="shownBefore"/> was shown of:
+    /// the backups, the quarantine and the signature mode change only as a run ends, so a running status reuses those
+    /// already read (an event stream sends progress 4 times a second) and only an ended one reads them again.
+    /// </summary>
+    public UpdateStatus AsShown(UpdateStatus status, UpdateStatus shownBefore) => status.State == UpdateState.Running
+        ? status with { Backups = shownBefore.Backups, Quarantined = shownBefore.Quarantined, Signatures = shownBefore.Signatures }
+        : AsShown(status);
+
+    /// <summary>
     /// Starts an update in the background; the answer says started, already there, busy, a downgrade, quarantined or not
     /// configured, and a sentence. <paramref name="force"/> reinstalls the installed version and lifts a quarantine;
     /// <paramref name="allowDowngrade"/> allows an older version: two separate decisions, so neither implies the other.
