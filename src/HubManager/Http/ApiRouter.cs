@@ -71,32 +71,29 @@ public sealed class ApiRouter(RequestGuard guard, ILogger<ApiRouter> logger)
                     $"{request.Path} takes {allowed}, not {request.Method}."), ApiJson.Api.ErrorResponse);
                 return;
             }
-            try
-            {
-                await handler(context);
-            }
-            catch (SystemdUnavailableException unavailable)
-            {
-                logger.LogWarning("{Method} {Path}: {Reason}", request.Method, request.Path, unavailable.Message);
-                await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                    new ControlResponse(false, unavailable.Message), ApiJson.Api.ControlResponse);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                // The caller hung up; there is no one to answer.
-            }
-            catch (BadHttpRequestException refused) when (!context.Response.HasStarted)
-            {
-                // Kestrel refused the body while a handler read it (ServerLimits): the caller's doing, answered like
-                // every other refusal, with Kestrel's status and a sentence, and not logged.
-                await WriteAsync(context, refused.StatusCode, BodyRefusal(refused), ApiJson.Api.ErrorResponse);
-            }
-            catch (Exception failure) when (!context.Response.HasStarted)
-            {
-                logger.LogError(failure, "{Method} {Path} failed", request.Method, request.Path);
-                await WriteAsync(context, StatusCodes.Status500InternalServerError,
-                    new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Api.ErrorResponse);
-            }
+            await handler(context);
+        }
+        catch (SystemdUnavailableException unavailable)
+        {
+            logger.LogWarning("{Method} {Path}: {Reason}", request.Method, request.Path, unavailable.Message);
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                new ControlResponse(false, unavailable.Message), ApiJson.Api.ControlResponse);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller hung up; there is no one to answer.
+        }
+        catch (BadHttpRequestException refused) when (!context.Response.HasStarted)
+        {
+            // Kestrel refused the body while a handler read it (ServerLimits): the caller's doing, answered like
+            // every other refusal, with Kestrel's status and a sentence, and not logged.
+            await WriteAsync(context, refused.StatusCode, BodyRefusal(refused), ApiJson.Api.ErrorResponse);
+        }
+        catch (Exception failure) when (!context.Response.HasStarted)
+        {
+            logger.LogError(failure, "{Method} {Path} failed", request.Method, request.Path);
+            await WriteAsync(context, StatusCodes.Status500InternalServerError,
+                new ErrorResponse("Internal error", $"The manager failed to handle {request.Method} {request.Path}: {failure.Message}"), ApiJson.Api.ErrorResponse);
         }
         finally
         {
